@@ -1,0 +1,58 @@
+package abi
+
+import "strings"
+
+// Features is a bit set of optional parts of the ABI. A guest asks for the
+// ones it wants with enable_features; the host answers with the subset it
+// offers to that plugin. Bits are never reused within a major version.
+type Features uint64
+
+const (
+	// FeatureKV: the kv_* functions are available to this plugin. Offered by
+	// every v1 host unless the operator withholds KV from the plugin; kv_*
+	// calls then return StatusDenied whether or not the bit was asked for.
+	FeatureKV Features = 1 << 0
+	// FeatureBufferResponse: the host buffers the target's response body so
+	// that on_response can read it with get_body and replace it with
+	// set_body. Responses of Wasm handlers are always buffered; for other
+	// targets this costs memory and latency, so a guest must ask for it
+	// during on_configure or on_request.
+	FeatureBufferResponse Features = 1 << 1
+	// FeatureJWT is reserved for JWT verification against host key sets.
+	FeatureJWT Features = 1 << 2
+	// FeatureRateLimit is reserved for host rate-limit buckets.
+	FeatureRateLimit Features = 1 << 3
+	// FeatureBreaker is reserved for host circuit-breaker state.
+	FeatureBreaker Features = 1 << 4
+	// FeatureMessaging is reserved for NATS publish, request and on_message.
+	FeatureMessaging Features = 1 << 5
+)
+
+var featureNames = []struct {
+	f    Features
+	name string
+}{
+	{FeatureKV, "kv"},
+	{FeatureBufferResponse, "buffer_response"},
+	{FeatureJWT, "jwt"},
+	{FeatureRateLimit, "rate_limit"},
+	{FeatureBreaker, "breaker"},
+	{FeatureMessaging, "messaging"},
+}
+
+// WithEnabled returns f with feature added.
+func (f Features) WithEnabled(feature Features) Features { return f | feature }
+
+// IsEnabled reports whether every bit of feature is set in f.
+func (f Features) IsEnabled(feature Features) bool { return f&feature == feature }
+
+// String lists the set features by name, joined with "|", or "" for none.
+func (f Features) String() string {
+	var names []string
+	for _, fn := range featureNames {
+		if f.IsEnabled(fn.f) {
+			names = append(names, fn.name)
+		}
+	}
+	return strings.Join(names, "|")
+}

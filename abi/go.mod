@@ -1,0 +1,3 @@
+module github.com/hostd/hostd/abi
+
+go 1.21

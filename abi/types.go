@@ -1,0 +1,116 @@
+package abi
+
+import "strconv"
+
+// Status is the result of a host function that can fail for a reason other
+// than guest misuse. Values never change within a major version.
+type Status uint32
+
+const (
+	// StatusOK means the call did what was asked.
+	StatusOK Status = 0
+	// StatusNotFound means the key, header or variable does not exist.
+	StatusNotFound Status = 1
+	// StatusConflict means a compare-and-swap saw another revision.
+	StatusConflict Status = 2
+	// StatusInvalidArgument means an argument is outside its documented
+	// range (empty key, status code out of range, bad header name).
+	StatusInvalidArgument Status = 3
+	// StatusTooLarge means a value is over a host limit (key, value, body).
+	StatusTooLarge Status = 4
+	// StatusDenied means the plugin is not granted what it asked for.
+	StatusDenied Status = 5
+	// StatusUnavailable means a host service is down or overloaded; the call
+	// may succeed later.
+	StatusUnavailable Status = 6
+	// StatusTimeout means the host gave up waiting (reserved for messaging).
+	StatusTimeout Status = 7
+	// StatusUnsupported means the call needs a feature that is not enabled
+	// or not offered by this host.
+	StatusUnsupported Status = 8
+	// StatusInternal means the host failed; the message is in the host log.
+	StatusInternal Status = 9
+)
+
+var statusNames = [...]string{
+	"ok", "not_found", "conflict", "invalid_argument", "too_large",
+	"denied", "unavailable", "timeout", "unsupported", "internal",
+}
+
+// String returns the snake_case name of s as used in SPEC.md.
+func (s Status) String() string {
+	if int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return "status(" + strconv.FormatUint(uint64(s), 10) + ")"
+}
+
+// Action is the result of on_request.
+type Action uint32
+
+const (
+	// ActionContinue passes the request to the next element of the chain.
+	ActionContinue Action = 0
+	// ActionRespond ends the chain: the response the plugin built (status,
+	// headers, body) is sent. Filters that already ran still get
+	// on_response. A handler always returns it.
+	ActionRespond Action = 1
+)
+
+// String returns "continue" or "respond".
+func (a Action) String() string {
+	switch a {
+	case ActionContinue:
+		return "continue"
+	case ActionRespond:
+		return "respond"
+	}
+	return "action(" + strconv.FormatUint(uint64(a), 10) + ")"
+}
+
+// HeaderKind selects the header map or body a function works on.
+type HeaderKind uint32
+
+const (
+	// HeaderKindRequest selects the request being served.
+	HeaderKindRequest HeaderKind = 0
+	// HeaderKindResponse selects the response being built or returned.
+	HeaderKindResponse HeaderKind = 1
+)
+
+// String returns "request" or "response".
+func (k HeaderKind) String() string {
+	switch k {
+	case HeaderKindRequest:
+		return "request"
+	case HeaderKindResponse:
+		return "response"
+	}
+	return "kind(" + strconv.FormatUint(uint64(k), 10) + ")"
+}
+
+// LogLevel is the severity passed to log and log_enabled. Debug is not the
+// zero value, so an uninitialised level logs at info.
+type LogLevel int32
+
+const (
+	LogLevelDebug LogLevel = -1
+	LogLevelInfo  LogLevel = 0
+	LogLevelWarn  LogLevel = 1
+	LogLevelError LogLevel = 2
+)
+
+// String returns "debug", "info", "warn" or "error".
+func (l LogLevel) String() string {
+	switch l {
+	case LogLevelDebug:
+		return "debug"
+	case LogLevelInfo:
+		return "info"
+	case LogLevelWarn:
+		return "warn"
+	case LogLevelError:
+		return "error"
+	}
+	return "level(" + strconv.FormatInt(int64(l), 10) + ")"
+}

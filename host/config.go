@@ -1,0 +1,184 @@
+package host
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+)
+
+// Config is hostd's static configuration: listeners, the data directory and
+// limits. Everything dynamic (plugins, routes, plugin data) lives in the
+// registry. Every field is optional; the zero value means the documented
+// default. Decode a file with LoadConfig; New validates.
+type Config struct {
+	// Listen is the data-plane address. Default ":8080".
+	Listen string `json:"listen,omitempty"`
+	// AdminListen is the admin API address. Default "127.0.0.1:8081"
+	// (loopback: expose it deliberately, behind TLS, if at all).
+	AdminListen string `json:"admin_listen,omitempty"`
+	// DataDir holds registry.db, admin.key and the compilation cache.
+	// Default "./hostd-data".
+	DataDir string `json:"data_dir,omitempty"`
+	// Limits bound plugins and requests.
+	Limits Limits `json:"limits,omitempty"`
+	// Server sets the HTTP server timeouts of both listeners.
+	Server ServerConfig `json:"server,omitempty"`
+	// LogLevel is debug, info, warn or error. Default "info".
+	LogLevel string `json:"log_level,omitempty"`
+
+	// Logger overrides the logger built from LogLevel (embedding, tests).
+	Logger *slog.Logger `json:"-"`
+}
+
+// Limits bound plugins and requests.
+type Limits struct {
+	// MemoryPages caps each plugin instance's memory in 64 KiB pages.
+	// Default 512 (32 MiB).
+	MemoryPages uint32 `json:"memory_pages,omitempty"`
+	// CallTimeout bounds one plugin callback; the instance is closed and the
+	// request gets 504. Default "1s".
+	CallTimeout Duration `json:"call_timeout,omitempty"`
+	// ConfigureTimeout bounds instantiation plus on_configure. Default "5s".
+	ConfigureTimeout Duration `json:"configure_timeout,omitempty"`
+	// MaxInstances caps concurrent instances per plugin binding. Default 16.
+	MaxInstances int `json:"max_instances,omitempty"`
+	// QueueTimeout is how long a request waits for a busy plugin before 503.
+	// Default "1s".
+	QueueTimeout Duration `json:"queue_timeout,omitempty"`
+	// MaxCallsPerInstance recycles instances after this many requests.
+	// Default 10000.
+	MaxCallsPerInstance int `json:"max_calls_per_instance,omitempty"`
+	// MaxUploadBytes bounds a plugin upload. Default 32 MiB.
+	MaxUploadBytes int64 `json:"max_upload_bytes,omitempty"`
+	// MaxBodyBytes bounds request bodies and bodies plugins write.
+	// Default 8 MiB.
+	MaxBodyBytes int64 `json:"max_body_bytes,omitempty"`
+	// MaxKVValueBytes bounds one plugin KV value. Default 1 MiB.
+	MaxKVValueBytes int `json:"max_kv_value_bytes,omitempty"`
+}
+
+// ServerConfig sets net/http server limits.
+type ServerConfig struct {
+	// ReadHeaderTimeout default "10s"; ReadTimeout default "60s";
+	// WriteTimeout default "60s"; IdleTimeout default "120s".
+	ReadHeaderTimeout Duration `json:"read_header_timeout,omitempty"`
+	ReadTimeout       Duration `json:"read_timeout,omitempty"`
+	WriteTimeout      Duration `json:"write_timeout,omitempty"`
+	IdleTimeout       Duration `json:"idle_timeout,omitempty"`
+	// MaxHeaderBytes default 1 MiB.
+	MaxHeaderBytes int `json:"max_header_bytes,omitempty"`
+	// ShutdownTimeout bounds draining on shutdown. Default "30s".
+	ShutdownTimeout Duration `json:"shutdown_timeout,omitempty"`
+}
+
+// Duration is a time.Duration written in JSON as a Go duration string
+// ("250ms", "1m").
+type Duration time.Duration
+
+// MarshalJSON writes d as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads a duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string such as \"1s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (d Duration) or(def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return time.Duration(d)
+}
+
+// LoadConfig decodes a JSON config file strictly: unknown fields and
+// trailing data are errors.
+func LoadConfig(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return DecodeConfig(b)
+}
+
+// DecodeConfig decodes JSON config bytes strictly.
+func DecodeConfig(b []byte) (Config, error) {
+	var c Config
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Config{}, errors.New("config: unexpected data after the JSON object")
+	}
+	return c, nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.Listen == "" {
+		c.Listen = ":8080"
+	}
+	if c.AdminListen == "" {
+		c.AdminListen = "127.0.0.1:8081"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "./hostd-data"
+	}
+	if c.Limits.MaxUploadBytes <= 0 {
+		c.Limits.MaxUploadBytes = 32 << 20
+	}
+	if c.Limits.MaxBodyBytes <= 0 {
+		c.Limits.MaxBodyBytes = 8 << 20
+	}
+	if c.Server.MaxHeaderBytes <= 0 {
+		c.Server.MaxHeaderBytes = 1 << 20
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	return c
+}
+
+// Validate reports every problem of c at once.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	var errs []error
+	for name, addr := range map[string]string{"listen": c.Listen, "admin_listen": c.AdminListen} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not host:port: %w", name, addr, err))
+		}
+	}
+	if c.Limits.MemoryPages > 65536 {
+		errs = append(errs, errors.New("limits.memory_pages: at most 65536 (4 GiB)"))
+	}
+	if c.Limits.MaxInstances < 0 || c.Limits.MaxCallsPerInstance < 0 || c.Limits.MaxKVValueBytes < 0 {
+		errs = append(errs, errors.New("limits: counts must not be negative"))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("log_level: %q is not debug, info, warn or error", s)
+	}
+	return l, nil
+}

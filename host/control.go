@@ -1,0 +1,155 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/hostd/hostd/host/internal/admin"
+	"github.com/hostd/hostd/host/internal/dataplane"
+	"github.com/hostd/hostd/host/internal/engine"
+	"github.com/hostd/hostd/host/internal/errs"
+	"github.com/hostd/hostd/host/internal/model"
+	"github.com/hostd/hostd/host/internal/registry"
+	"github.com/hostd/hostd/host/internal/router"
+)
+
+// control is the control plane: validate → build → store → swap. One writer
+// at a time (mu), so the state a candidate generation is built from is the
+// state that gets stored. Any failure before the store leaves the registry
+// and the served generation as they were.
+type control struct {
+	h  *Host
+	mu sync.Mutex
+}
+
+// load builds the first generation from the stored state. Broken routes are
+// logged and answer 503; they do not stop the host.
+func (c *control) load(ctx context.Context) error {
+	st, err := c.h.reg.State()
+	if err != nil {
+		return fmt.Errorf("host: load state: %w", err)
+	}
+	inputs, bad := resolve(st)
+	gen := c.h.plane.Build(ctx, inputs)
+	for id, err := range bad {
+		gen.Errors[id] = err
+		c.h.log.Error("route unavailable", "route", id, "error", err)
+	}
+	c.h.plane.Swap(gen)
+	c.h.log.Info("routes loaded", "routes", len(st.Routes), "plugins", len(st.Plugins), "unavailable", len(gen.Errors))
+	return nil
+}
+
+// resolve turns routes into data-plane inputs, looking up the version each
+// binding uses. Routes whose plugins cannot be resolved are returned in bad.
+func resolve(st registry.State) ([]dataplane.RouteInput, map[string]error) {
+	var out []dataplane.RouteInput
+	bad := map[string]error{}
+	for _, rt := range st.Routes {
+		in := dataplane.RouteInput{Route: rt}
+		for _, b := range rt.Bindings() {
+			rb, err := resolveBinding(st, b)
+			if err != nil {
+				bad[rt.ID] = err
+				break
+			}
+			in.Bindings = append(in.Bindings, rb)
+		}
+		if bad[rt.ID] == nil {
+			out = append(out, in)
+		}
+	}
+	return out, bad
+}
+
+func resolveBinding(st registry.State, b model.Binding) (dataplane.ResolvedBinding, error) {
+	p, ok := st.Plugins[b.Plugin]
+	if !ok {
+		return dataplane.ResolvedBinding{}, errs.New(errs.Unprocessable, "unknown_plugin",
+			"plugin %q does not exist; upload it first with PUT /v1/plugins/%s", b.Plugin, b.Plugin)
+	}
+	n := b.Version
+	if n == 0 {
+		n = p.ActiveVersion
+	}
+	v, ok := p.Version(n)
+	if !ok {
+		return dataplane.ResolvedBinding{}, errs.New(errs.Unprocessable, "unknown_version",
+			"plugin %q has no version %d", b.Plugin, n)
+	}
+	cfg := []byte(b.Config)
+	if len(cfg) == 0 {
+		cfg = []byte("{}")
+	}
+	return dataplane.ResolvedBinding{Plugin: b.Plugin, Version: n, SHA256: v.SHA256, Config: cfg}, nil
+}
+
+// build builds a candidate generation for st and checks that none of the
+// routes in affected failed. The caller must Swap or Discard it.
+func (c *control) build(ctx context.Context, st registry.State, affected func(model.Route) bool) (*dataplane.Generation, error) {
+	inputs, bad := resolve(st)
+	for _, rt := range st.Routes {
+		if err, ok := bad[rt.ID]; ok && affected(rt) {
+			return nil, err
+		}
+	}
+	gen := c.h.plane.Build(ctx, inputs)
+	for _, rt := range st.Routes {
+		if err, ok := gen.Errors[rt.ID]; ok && affected(rt) {
+			gen.Discard()
+			return nil, bindingError(rt.ID, err)
+		}
+	}
+	return gen, nil
+}
+
+// bindingError explains why a route could not be served with its plugins.
+func bindingError(routeID string, err error) error {
+	switch {
+	case errors.Is(err, engine.ErrConfigRejected):
+		return errs.Wrap(err, errs.Unprocessable, "config_rejected",
+			"route %q: a plugin rejected its configuration (the plugin's log lines say why)", routeID)
+	case errors.Is(err, engine.ErrTimeout):
+		return errs.Wrap(err, errs.Unprocessable, "plugin_start_timeout",
+			"route %q: a plugin did not start and configure within the configure timeout", routeID)
+	}
+	return errs.Wrap(err, errs.Unprocessable, "plugin_start_failed",
+		"route %q: a plugin failed to start with this configuration", routeID)
+}
+
+func usesPlugin(name string, unpinnedOnly bool) func(model.Route) bool {
+	return func(rt model.Route) bool {
+		for _, b := range rt.Bindings() {
+			if b.Plugin == name && (!unpinnedOnly || b.Version == 0) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// compileError maps an engine compile error to an API error.
+func compileError(err error) error {
+	var abiErr *engine.ABIError
+	if errors.As(err, &abiErr) {
+		if abiErr.NotWasm {
+			return errs.Wrap(err, errs.Invalid, "not_wasm", "the upload is not a WebAssembly module")
+		}
+		return errs.New(errs.Unprocessable, "abi_mismatch",
+			"the module is not a usable hostd ABI v1 plugin: %s", abiErr.Reason)
+	}
+	return fmt.Errorf("host: compile: %w", err)
+}
+
+var _ admin.Control = (*control)(nil)
+
+// validateRoute checks what the registry cannot: the route's patterns.
+func validateRoute(rt model.Route) error {
+	spec := router.Spec{ID: rt.ID, Host: rt.Host, Path: rt.Path, PathPrefix: rt.PathPrefix, Methods: rt.Methods}
+	if err := router.Validate(spec); err != nil {
+		return errs.Wrap(err, errs.Invalid, "invalid_route", "route %q: invalid path or host pattern", rt.ID)
+	}
+	return nil
+}

@@ -1,0 +1,192 @@
+package host
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/hostd/hostd/host/internal/dataplane"
+	"github.com/hostd/hostd/host/internal/errs"
+	"github.com/hostd/hostd/host/internal/model"
+)
+
+// UploadPlugin implements admin.Control.
+func (c *control) UploadPlugin(ctx context.Context, name string, wasm []byte, activate bool) (model.PluginVersion, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, created, err := c.upload(ctx, name, wasm, activate)
+	switch {
+	case err != nil:
+		c.h.metrics.Upload("rejected")
+	case created:
+		c.h.metrics.Upload("created")
+	default:
+		c.h.metrics.Upload("existing")
+	}
+	return v, created, err
+}
+
+func (c *control) upload(ctx context.Context, name string, wasm []byte, activate bool) (model.PluginVersion, bool, error) {
+	mod, err := c.h.eng.Compile(ctx, wasm)
+	if err != nil {
+		return model.PluginVersion{}, false, compileError(err)
+	}
+	defer mod.Release(ctx)
+	st, err := c.h.reg.State()
+	if err != nil {
+		return model.PluginVersion{}, false, err
+	}
+	p, exists := st.Plugins[name]
+	if exists {
+		if i := slices.IndexFunc(p.Versions, func(v model.PluginVersion) bool { return v.SHA256 == mod.SHA256() }); i >= 0 {
+			v := p.Versions[i]
+			if activate && p.ActiveVersion != v.Version {
+				_, err = c.setActive(ctx, name, v.Version)
+			}
+			return v, false, err
+		}
+	}
+	if err := mod.Probe(ctx, name); err != nil {
+		return model.PluginVersion{}, false, errs.Wrap(err, errs.Unprocessable, "plugin_start_failed",
+			"the plugin failed to start (instantiate and _initialize)")
+	}
+	next, err := c.h.reg.NextVersion(name)
+	if err != nil {
+		return model.PluginVersion{}, false, err
+	}
+	activates := activate || !exists
+	var gen *dataplane.Generation
+	if activates && exists {
+		p.Versions = append(slices.Clone(p.Versions), model.PluginVersion{Name: name, Version: next, SHA256: mod.SHA256()})
+		p.ActiveVersion = next
+		st.Plugins[name] = p
+		if gen, err = c.build(ctx, st, usesPlugin(name, true)); err != nil {
+			return model.PluginVersion{}, false, err
+		}
+	}
+	v, created, err := c.h.reg.AddVersion(name, wasm, activates)
+	if err == nil && v.Version != next {
+		err = fmt.Errorf("host: stored version %d, expected %d", v.Version, next)
+	}
+	if gen != nil {
+		if err != nil {
+			gen.Discard()
+		} else {
+			c.h.plane.Swap(gen)
+		}
+	}
+	if err != nil {
+		return model.PluginVersion{}, false, err
+	}
+	c.h.log.Info("plugin uploaded", "plugin", name, "version", v.Version, "sha256", v.SHA256, "size", v.Size, "active", activates)
+	return v, created, nil
+}
+
+// Plugins implements admin.Control.
+func (c *control) Plugins(context.Context) ([]model.Plugin, error) { return c.h.reg.Plugins() }
+
+// Plugin implements admin.Control.
+func (c *control) Plugin(_ context.Context, name string) (model.Plugin, error) {
+	return c.h.reg.Plugin(name)
+}
+
+// SetActive implements admin.Control.
+func (c *control) SetActive(ctx context.Context, name string, version int) (model.Plugin, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.setActive(ctx, name, version)
+}
+
+func (c *control) setActive(ctx context.Context, name string, version int) (model.Plugin, error) {
+	st, err := c.h.reg.State()
+	if err != nil {
+		return model.Plugin{}, err
+	}
+	p, ok := st.Plugins[name]
+	if !ok {
+		return model.Plugin{}, errs.New(errs.NotFound, "plugin_not_found", "plugin %q does not exist", name)
+	}
+	if _, ok := p.Version(version); !ok {
+		return model.Plugin{}, errs.New(errs.NotFound, "version_not_found", "plugin %q has no version %d", name, version)
+	}
+	p.ActiveVersion = version
+	st.Plugins[name] = p
+	gen, err := c.build(ctx, st, usesPlugin(name, true))
+	if err != nil {
+		return model.Plugin{}, err
+	}
+	out, err := c.h.reg.SetActive(name, version)
+	if err != nil {
+		gen.Discard()
+		return model.Plugin{}, err
+	}
+	c.h.plane.Swap(gen)
+	c.h.log.Info("plugin activated", "plugin", name, "version", version)
+	return out, nil
+}
+
+// DeletePlugin implements admin.Control.
+func (c *control) DeletePlugin(_ context.Context, name string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.h.reg.DeletePlugin(name); err != nil {
+		return err
+	}
+	c.h.log.Info("plugin deleted", "plugin", name)
+	return nil
+}
+
+// PutRoute implements admin.Control.
+func (c *control) PutRoute(ctx context.Context, rt model.Route) (model.Route, bool, error) {
+	if err := validateRoute(rt); err != nil {
+		return model.Route{}, false, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, err := c.h.reg.State()
+	if err != nil {
+		return model.Route{}, false, err
+	}
+	i := slices.IndexFunc(st.Routes, func(r model.Route) bool { return r.ID == rt.ID })
+	st.Routes = slices.Clone(st.Routes)
+	if i >= 0 {
+		st.Routes[i] = rt
+	} else {
+		st.Routes = append(st.Routes, rt)
+	}
+	gen, err := c.build(ctx, st, func(r model.Route) bool { return r.ID == rt.ID })
+	if err != nil {
+		return model.Route{}, false, err
+	}
+	stored, created, err := c.h.reg.PutRoute(rt)
+	if err != nil {
+		gen.Discard()
+		return model.Route{}, false, err
+	}
+	c.h.plane.Swap(gen)
+	c.h.log.Info("route stored", "route", rt.ID, "created", created)
+	return stored, created, nil
+}
+
+// Routes implements admin.Control.
+func (c *control) Routes(context.Context) ([]model.Route, error) { return c.h.reg.Routes() }
+
+// Route implements admin.Control.
+func (c *control) Route(_ context.Context, id string) (model.Route, error) { return c.h.reg.Route(id) }
+
+// DeleteRoute implements admin.Control.
+func (c *control) DeleteRoute(ctx context.Context, id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.h.reg.DeleteRoute(id); err != nil {
+		return err
+	}
+	st, err := c.h.reg.State()
+	if err != nil {
+		return err
+	}
+	gen, _ := c.build(ctx, st, func(model.Route) bool { return false })
+	c.h.plane.Swap(gen)
+	c.h.log.Info("route deleted", "route", id)
+	return nil
+}

@@ -1,0 +1,139 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Role is what an admin token allows.
+type Role string
+
+const (
+	// RoleAdmin may read and change everything.
+	RoleAdmin Role = "admin"
+	// RoleViewer may only read (GET, HEAD).
+	RoleViewer Role = "viewer"
+)
+
+const (
+	tokenIssuer   = "hostd"
+	tokenAudience = "hostd-admin"
+	tokenMethod   = "HS256"
+	clockLeeway   = 30 * time.Second
+	howToGetToken = "get a token with: hostd token --data-dir DIR"
+)
+
+// ParseRole returns the Role named s ("admin" or "viewer", any case).
+// It returns an error naming the valid roles otherwise.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
+	case RoleAdmin, RoleViewer:
+		return r, nil
+	}
+	return "", fmt.Errorf("admin: unknown role %q; use %q or %q", s, RoleAdmin, RoleViewer)
+}
+
+// canWrite reports whether the role may use write methods.
+func (r Role) canWrite() bool { return r == RoleAdmin }
+
+// claims is the payload of an admin token.
+type claims struct {
+	Role string `json:"role"`
+	jwt.RegisteredClaims
+}
+
+// newParser returns the token parser: HS256 only, issuer, audience and
+// expiry required, 30s leeway, time from now.
+func newParser(now func() time.Time) *jwt.Parser {
+	return jwt.NewParser(
+		jwt.WithValidMethods([]string{tokenMethod}),
+		jwt.WithIssuer(tokenIssuer),
+		jwt.WithAudience(tokenAudience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(clockLeeway),
+		jwt.WithTimeFunc(now),
+	)
+}
+
+// verify checks a token and returns its claims and role.
+func (s *server) verify(token string) (*claims, Role, error) {
+	var c claims
+	_, err := s.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) {
+		return s.key, nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("admin: token: %w", err)
+	}
+	role := Role(c.Role)
+	if role != RoleAdmin && role != RoleViewer {
+		return nil, "", fmt.Errorf("admin: token: unknown role %q", c.Role)
+	}
+	return &c, role, nil
+}
+
+// bearer extracts the token from an "Authorization: Bearer ..." header.
+func bearer(r *http.Request) (string, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", errors.New("missing Authorization header")
+	}
+	scheme, tok, ok := strings.Cut(h, " ")
+	tok = strings.TrimSpace(tok)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return "", errors.New("the Authorization header is not \"Bearer <token>\"")
+	}
+	return tok, nil
+}
+
+// authorize admits requests with a valid token whose role allows the
+// method; it answers 401 or 403 otherwise.
+func (s *server) authorize(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.check(r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// check authenticates r, records the caller for the log line and enforces
+// the role.
+func (s *server) check(r *http.Request) error {
+	tok, err := bearer(r)
+	if err != nil {
+		return unauthorized(err.Error())
+	}
+	c, role, err := s.verify(tok)
+	if err != nil {
+		s.log.DebugContext(r.Context(), "admin: rejected token", "err", err.Error())
+		return unauthorized("the token is invalid or expired")
+	}
+	ri := infoFrom(r.Context())
+	ri.subject, ri.role = c.Subject, role
+	if isWrite(r.Method) && !role.canWrite() {
+		return newError(http.StatusForbidden, "forbidden",
+			"role %q may only read; %s %s needs role %q", role, r.Method, r.URL.Path, RoleAdmin)
+	}
+	return nil
+}
+
+// unauthorized returns the 401 error, telling the caller how to get a token.
+func unauthorized(why string) *apiError {
+	return newError(http.StatusUnauthorized, "unauthorized", "%s; %s", why, howToGetToken)
+}
+
+// isWrite reports whether method changes state.
+func isWrite(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}

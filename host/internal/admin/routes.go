@@ -1,0 +1,197 @@
+package admin
+
+import (
+	"bytes"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hostd/hostd/host/internal/model"
+)
+
+var routeIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
+// routeID returns the {id} path value, or a 400 "invalid_name".
+func routeID(r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if !routeIDRE.MatchString(id) {
+		return "", newError(http.StatusBadRequest, "invalid_name",
+			"route id %q is invalid; use 1-128 characters of A-Z, a-z, 0-9, '.', '_' or '-', starting with a letter or digit", id)
+	}
+	return id, nil
+}
+
+// listRoutes handles GET /v1/routes.
+func (s *server) listRoutes(w http.ResponseWriter, r *http.Request) error {
+	rs, err := s.ctl.Routes(r.Context())
+	if err != nil {
+		return err
+	}
+	if rs == nil {
+		rs = []model.Route{}
+	}
+	writeJSON(w, http.StatusOK, map[string][]model.Route{"routes": rs})
+	return nil
+}
+
+// getRoute handles GET /v1/routes/{id}.
+func (s *server) getRoute(w http.ResponseWriter, r *http.Request) error {
+	id, err := routeID(r)
+	if err != nil {
+		return err
+	}
+	rt, err := s.ctl.Route(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rt)
+	return nil
+}
+
+// putRoute handles PUT /v1/routes/{id}: create or replace.
+func (s *server) putRoute(w http.ResponseWriter, r *http.Request) error {
+	id, err := routeID(r)
+	if err != nil {
+		return err
+	}
+	var rt model.Route
+	if err := s.decodeJSON(w, r, &rt); err != nil {
+		return err
+	}
+	if rt.ID != "" && rt.ID != id {
+		return newError(http.StatusBadRequest, "id_mismatch",
+			"the body's id %q differs from the URL's %q; drop it from the body or make them equal", rt.ID, id)
+	}
+	rt.ID = id
+	rt.CreatedAt, rt.UpdatedAt = time.Time{}, time.Time{}
+	if err := normaliseRoute(&rt); err != nil {
+		return err
+	}
+	stored, created, err := s.ctl.PutRoute(r.Context(), rt)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, stored)
+	return nil
+}
+
+// deleteRoute handles DELETE /v1/routes/{id}.
+func (s *server) deleteRoute(w http.ResponseWriter, r *http.Request) error {
+	id, err := routeID(r)
+	if err != nil {
+		return err
+	}
+	if err := s.ctl.DeleteRoute(r.Context(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// invalidRoute returns a 400 "invalid_route".
+func invalidRoute(format string, args ...any) error {
+	return newError(http.StatusBadRequest, "invalid_route", format, args...)
+}
+
+// normaliseRoute checks what can be checked without the router or the
+// registry, and upper-cases the methods. Templates and plugin existence
+// are Control's to check.
+func normaliseRoute(rt *model.Route) error {
+	if err := checkPattern(rt); err != nil {
+		return err
+	}
+	methods, err := normaliseMethods(rt.Methods)
+	if err != nil {
+		return err
+	}
+	rt.Methods = methods
+	if rt.Handler == nil {
+		return invalidRoute(`a handler is required: add "handler": {"plugin": "NAME"}`)
+	}
+	for i := range rt.Filters {
+		if err := normaliseBinding(&rt.Filters[i], "filters["+strconv.Itoa(i)+"]"); err != nil {
+			return err
+		}
+	}
+	return normaliseBinding(rt.Handler, "handler")
+}
+
+// checkPattern requires exactly one of path and path_prefix, starting with "/".
+func checkPattern(rt *model.Route) error {
+	switch {
+	case rt.Path == "" && rt.PathPrefix == "":
+		return invalidRoute(`set "path" (e.g. "/hello/{name}") or "path_prefix" (e.g. "/api/")`)
+	case rt.Path != "" && rt.PathPrefix != "":
+		return invalidRoute(`set only one of "path" and "path_prefix"`)
+	case rt.Path != "" && !strings.HasPrefix(rt.Path, "/"):
+		return invalidRoute(`"path" must start with "/", got %q`, rt.Path)
+	case rt.PathPrefix != "" && !strings.HasPrefix(rt.PathPrefix, "/"):
+		return invalidRoute(`"path_prefix" must start with "/", got %q`, rt.PathPrefix)
+	}
+	return nil
+}
+
+// normaliseMethods upper-cases methods, drops duplicates and rejects
+// anything that is not an HTTP token.
+func normaliseMethods(in []string) ([]string, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	out := make([]string, 0, len(in))
+	seen := make(map[string]bool, len(in))
+	for _, m := range in {
+		m = strings.ToUpper(m)
+		if !isToken(m) {
+			return nil, invalidRoute(`"methods" has %q, which is not an HTTP method; use names such as "GET" or "POST"`, m)
+		}
+		if !seen[m] {
+			seen[m] = true
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// isToken reports whether s is a non-empty RFC 9110 token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			continue
+		}
+		if !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// normaliseBinding checks one binding; where names it in messages.
+func normaliseBinding(b *model.Binding, where string) error {
+	if b.Plugin == "" {
+		return invalidRoute(`%s needs "plugin": the name of an uploaded plugin`, where)
+	}
+	if !pluginNameRE.MatchString(b.Plugin) {
+		return invalidRoute("%s names plugin %q, which is not a valid plugin name", where, b.Plugin)
+	}
+	if b.Version < 0 {
+		return invalidRoute(`%s has "version" %d; use 0 (follow the active version) or a version number`, where, b.Version)
+	}
+	cfg := bytes.TrimSpace(b.Config)
+	switch {
+	case len(cfg) == 0 || string(cfg) == "null":
+		b.Config = nil
+	case cfg[0] != '{':
+		return invalidRoute(`%s "config" must be a JSON object such as {"key": "value"}`, where)
+	}
+	return nil
+}

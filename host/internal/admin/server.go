@@ -1,0 +1,185 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/hostd/hostd/host/internal/model"
+)
+
+// Control is what the admin API drives; the host implements it. Errors that
+// are *errs.Error are rendered with their Kind's status and their Code; any
+// other error is a 500 with code "internal" and a generic message (the
+// detail is logged, never sent).
+type Control interface {
+	// UploadPlugin stores wasm as a version of the named plugin and, when
+	// activate is set, makes it the active one. created is false when the
+	// bytes equal an existing version, which is then returned.
+	UploadPlugin(ctx context.Context, name string, wasm []byte, activate bool) (v model.PluginVersion, created bool, err error)
+	// Plugins lists every plugin.
+	Plugins(ctx context.Context) ([]model.Plugin, error)
+	// Plugin returns the named plugin.
+	Plugin(ctx context.Context, name string) (model.Plugin, error)
+	// SetActive makes version the active version of the named plugin.
+	SetActive(ctx context.Context, name string, version int) (model.Plugin, error)
+	// DeletePlugin removes the plugin and all its versions.
+	DeletePlugin(ctx context.Context, name string) error
+	// PutRoute creates or replaces the route with r.ID.
+	PutRoute(ctx context.Context, r model.Route) (stored model.Route, created bool, err error)
+	// Routes lists every route.
+	Routes(ctx context.Context) ([]model.Route, error)
+	// Route returns the route with the given ID.
+	Route(ctx context.Context, id string) (model.Route, error)
+	// DeleteRoute removes the route with the given ID.
+	DeleteRoute(ctx context.Context, id string) error
+}
+
+// Options configures NewHandler. Zero values mean the documented defaults.
+type Options struct {
+	// Control is driven by the API. Required.
+	Control Control
+	// Key is the HMAC key admin tokens are signed with, usually from
+	// LoadOrCreateKey. Required; at least MinKeyBytes long.
+	Key []byte
+	// MaxUploadBytes caps a plugin upload. Default: 32 MiB.
+	MaxUploadBytes int64
+	// MaxJSONBytes caps a JSON request body. Default: 1 MiB.
+	MaxJSONBytes int64
+	// Metrics is served at GET /metrics to viewers and admins.
+	// Default: nil, and /metrics answers 404.
+	Metrics http.Handler
+	// Ready backs GET /readyz: nil error → 200, else 503 "not_ready".
+	// Default: nil, always ready.
+	Ready func() error
+	// Logger receives one info line per request. Default: slog.Default().
+	Logger *slog.Logger
+	// Now is the clock used to check token expiry; a hook for tests.
+	// Default: time.Now.
+	Now func() time.Time
+}
+
+const (
+	defaultMaxUpload = 32 << 20
+	defaultMaxJSON   = 1 << 20
+)
+
+// server holds the handler's immutable state.
+type server struct {
+	ctl       Control
+	key       []byte
+	maxUpload int64
+	maxJSON   int64
+	metrics   http.Handler
+	ready     func() error
+	log       *slog.Logger
+	now       func() time.Time
+	parser    *jwt.Parser
+}
+
+// NewHandler returns the admin API as an http.Handler. It fails when
+// Control or Key is missing, or Key is shorter than MinKeyBytes.
+func NewHandler(opts Options) (http.Handler, error) {
+	s, err := newServer(opts)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	s.register(mux)
+	return s.wrap(mux), nil
+}
+
+// newServer validates opts and applies the defaults.
+func newServer(opts Options) (*server, error) {
+	if opts.Control == nil {
+		return nil, errors.New("admin: Options.Control is required")
+	}
+	if len(opts.Key) < MinKeyBytes {
+		return nil, fmt.Errorf("admin: Options.Key must be at least %d bytes, got %d", MinKeyBytes, len(opts.Key))
+	}
+	s := &server{
+		ctl:       opts.Control,
+		key:       append([]byte(nil), opts.Key...),
+		maxUpload: opts.MaxUploadBytes,
+		maxJSON:   opts.MaxJSONBytes,
+		metrics:   opts.Metrics,
+		ready:     opts.Ready,
+		log:       opts.Logger,
+		now:       opts.Now,
+	}
+	if s.maxUpload <= 0 {
+		s.maxUpload = defaultMaxUpload
+	}
+	if s.maxJSON <= 0 {
+		s.maxJSON = defaultMaxJSON
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.parser = newParser(s.now)
+	return s, nil
+}
+
+// register installs every route on mux.
+func (s *server) register(mux *http.ServeMux) {
+	mux.Handle("GET /healthz", s.handle(s.healthz))
+	mux.Handle("GET /readyz", s.handle(s.readyz))
+	if s.metrics != nil {
+		mux.Handle("GET /metrics", s.authorize(s.metrics))
+	}
+	mux.Handle("GET /v1/plugins", s.authed(s.listPlugins))
+	mux.Handle("GET /v1/plugins/{name}", s.authed(s.getPlugin))
+	mux.Handle("PUT /v1/plugins/{name}", s.authed(s.uploadPlugin))
+	mux.Handle("DELETE /v1/plugins/{name}", s.authed(s.deletePlugin))
+	mux.Handle("PUT /v1/plugins/{name}/active", s.authed(s.setActive))
+	mux.Handle("GET /v1/routes", s.authed(s.listRoutes))
+	mux.Handle("GET /v1/routes/{id}", s.authed(s.getRoute))
+	mux.Handle("PUT /v1/routes/{id}", s.authed(s.putRoute))
+	mux.Handle("DELETE /v1/routes/{id}", s.authed(s.deleteRoute))
+}
+
+// handlerFunc is an admin handler: it writes a success response itself and
+// returns any failure for writeError to render.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts h to an http.Handler.
+func (s *server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// authed is handle behind authorize.
+func (s *server) authed(h handlerFunc) http.Handler {
+	return s.authorize(s.handle(h))
+}
+
+// healthz reports that the process is alive.
+func (s *server) healthz(w http.ResponseWriter, _ *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// readyz reports whether the host is ready to serve.
+// The reason is logged, not sent: /readyz needs no token.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if s.ready != nil {
+		if err := s.ready(); err != nil {
+			s.log.WarnContext(r.Context(), "admin: not ready", "err", err.Error())
+			return newError(http.StatusServiceUnavailable, "not_ready",
+				"hostd is not ready yet; retry shortly (the reason is in the hostd log)")
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}

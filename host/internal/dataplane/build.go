@@ -1,0 +1,79 @@
+package dataplane
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/hostd/hostd/host/internal/router"
+)
+
+// Build creates a generation for routes. It never fails as a whole: a route
+// whose template is invalid or whose plugins cannot be configured is
+// recorded in Generation.Errors and answers 503, so that one broken route
+// cannot take the others down (the control plane refuses changes that would
+// break the route they touch; this tolerance is for state loaded at start).
+// The caller must Swap or Discard the result.
+func (p *Plane) Build(ctx context.Context, routes []RouteInput) *Generation {
+	g := &Generation{p: p, Errors: map[string]error{}}
+	g.refs.Store(1)
+	specs := make([]router.Spec, 0, len(routes))
+	for _, in := range routes {
+		rt := in.Route
+		spec := router.Spec{ID: rt.ID, Priority: rt.Priority, Host: rt.Host, Path: rt.Path,
+			PathPrefix: rt.PathPrefix, Methods: rt.Methods}
+		if err := router.Validate(spec); err != nil {
+			g.Errors[rt.ID] = fmt.Errorf("invalid route pattern: %w", err)
+			continue
+		}
+		h, err := p.buildRoute(ctx, g, in)
+		if err != nil {
+			g.Errors[rt.ID] = err
+			h = unavailable(rt.ID, err)
+			p.log.Error("route unavailable", "route", rt.ID, "error", err)
+		}
+		spec.Handler = h
+		specs = append(specs, spec)
+	}
+	h, err := router.Build(specs, router.Options{
+		NotFound:         http.HandlerFunc(notFound),
+		MethodNotAllowed: http.HandlerFunc(methodNotAllowed),
+	})
+	if err != nil { // cannot happen: every spec was validated above
+		h = unavailable("*", err)
+	}
+	g.handler = h
+	g.Routes = len(specs)
+	return g
+}
+
+func (p *Plane) buildRoute(ctx context.Context, g *Generation, in RouteInput) (http.Handler, error) {
+	rt := &route{id: in.Route.ID, p: p}
+	if p.cfg.Metrics != nil {
+		rt.obs = p.cfg.Metrics.Route(in.Route.ID)
+	}
+	for _, b := range in.Bindings {
+		sp, err := p.pool(ctx, b)
+		if err != nil {
+			return nil, fmt.Errorf("plugin %s version %d: %w", b.Plugin, b.Version, err)
+		}
+		g.pools = append(g.pools, sp)
+		rt.chain = append(rt.chain, sp.pool)
+	}
+	return rt, nil
+}
+
+func unavailable(id string, err error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusServiceUnavailable, "route_unavailable",
+			"route "+id+" cannot be served; an operator must fix it (see the hostd log)")
+	})
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, r, http.StatusNotFound, "no_route", "no route matches "+r.Method+" "+r.URL.Path)
+}
+
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	writeError(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "the route does not accept "+r.Method)
+}

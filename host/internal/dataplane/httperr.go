@@ -1,0 +1,65 @@
+package dataplane
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+)
+
+type errorBody struct {
+	Error struct {
+		Code      string `json:"code"`
+		Message   string `json:"message"`
+		RequestID string `json:"request_id,omitempty"`
+	} `json:"error"`
+}
+
+// writeError answers with hostd's JSON error format. Messages are hostd's
+// own: guest output never reaches the client on failure.
+func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	var b errorBody
+	b.Error.Code, b.Error.Message = code, msg
+	b.Error.RequestID = w.Header().Get("X-Request-ID")
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(b)
+}
+
+// requestIDs issues request IDs: a random prefix per process and a counter,
+// unique and cheap. An incoming X-Request-ID that is a sane token is kept.
+type requestIDs struct {
+	prefix string
+	n      atomic.Uint64
+}
+
+func newRequestIDs() requestIDs {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return requestIDs{prefix: hex.EncodeToString(b[:]) + "-"}
+}
+
+func (ids *requestIDs) fromRequest(r *http.Request) string {
+	if id := r.Header.Get("X-Request-ID"); id != "" && saneID(id) {
+		return id
+	}
+	return ids.prefix + strconv.FormatUint(ids.n.Add(1), 10)
+}
+
+func saneID(s string) bool {
+	if len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
+}

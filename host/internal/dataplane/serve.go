@@ -1,0 +1,136 @@
+package dataplane
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/hostd/hostd/abi"
+	"github.com/hostd/hostd/host/internal/engine"
+	"github.com/hostd/hostd/host/internal/metrics"
+	"github.com/hostd/hostd/host/internal/router"
+)
+
+// route runs one route's chain: on_request of each element in order until
+// one responds, then on_response in reverse on the same instances.
+type route struct {
+	id    string
+	p     *Plane
+	chain []*engine.Pool // filters, then the handler
+	obs   *metrics.RouteObserver
+}
+
+// failure is why a request did not get the plugins' response.
+type failure struct {
+	status        int
+	code, message string
+	plugin        string
+	version       int
+	phase         string
+	err           error
+}
+
+func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	ex := engine.NewExchange(r, router.Vars(r), w.Header().Get("X-Request-ID"), rt.p.cfg.MaxBodyBytes)
+	defer ex.Release()
+	var held [8]*engine.Instance
+	insts := held[:0]
+	f := rt.run(r.Context(), ex, &insts)
+	for _, inst := range insts {
+		inst.Release()
+	}
+	status := ex.Status
+	if f != nil {
+		status = f.status
+		rt.fail(w, r, f)
+	} else {
+		writeResponse(w, ex)
+	}
+	if rt.obs != nil {
+		rt.obs.Request(status, time.Since(start))
+	}
+}
+
+func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]*engine.Instance) *failure {
+	responded := false
+	for _, pool := range rt.chain {
+		inst, err := pool.Get(ctx)
+		if err != nil {
+			return pluginFailure(pool.Binding(), "acquire", err)
+		}
+		*insts = append(*insts, inst)
+		act, err := inst.OnRequest(ctx, ex)
+		if err != nil {
+			return pluginFailure(pool.Binding(), "on_request", err)
+		}
+		if ex.TooLarge {
+			return tooLarge()
+		}
+		if act == abi.ActionRespond {
+			responded = true
+			break
+		}
+	}
+	if !responded {
+		return &failure{status: http.StatusInternalServerError, code: "no_response",
+			message: "the route's handler finished without producing a response"}
+	}
+	for i := len(*insts) - 1; i >= 0; i-- {
+		inst := (*insts)[i]
+		if err := inst.OnResponse(ctx, ex); err != nil {
+			name, version := inst.Plugin()
+			return pluginFailure(engine.Binding{Plugin: name, Version: version}, "on_response", err)
+		}
+	}
+	if ex.TooLarge {
+		return tooLarge()
+	}
+	return nil
+}
+
+func tooLarge() *failure {
+	return &failure{status: http.StatusRequestEntityTooLarge, code: "body_too_large",
+		message: "the request body is over the size limit"}
+}
+
+func pluginFailure(b engine.Binding, phase string, err error) *failure {
+	f := &failure{plugin: b.Plugin, version: b.Version, phase: phase, err: err}
+	switch {
+	case errors.Is(err, engine.ErrTimeout):
+		f.status, f.code, f.message = http.StatusGatewayTimeout, "plugin_timeout",
+			"plugin "+b.Plugin+" did not finish in time"
+	case errors.Is(err, engine.ErrBusy):
+		f.status, f.code, f.message = http.StatusServiceUnavailable, "plugin_busy",
+			"plugin "+b.Plugin+" is at its instance limit; retry shortly"
+	case errors.Is(err, engine.ErrCanceled):
+		f.status, f.code, f.message = 499, "client_closed", "the client went away"
+	default:
+		f.status, f.code, f.message = http.StatusInternalServerError, "plugin_failed",
+			"plugin "+b.Plugin+" failed while handling the request"
+	}
+	return f
+}
+
+func (rt *route) fail(w http.ResponseWriter, r *http.Request, f *failure) {
+	if f.err != nil && f.status != 499 {
+		rt.p.log.Warn("plugin failed", "route", rt.id, "plugin", f.plugin, "version", f.version,
+			"phase", f.phase, "code", f.code, "request_id", w.Header().Get("X-Request-ID"), "error", f.err)
+	}
+	if f.status == 499 {
+		return // nobody is listening
+	}
+	writeError(w, r, f.status, f.code, f.message)
+}
+
+func writeResponse(w http.ResponseWriter, ex *engine.Exchange) {
+	h := w.Header()
+	for k, v := range ex.Header {
+		h[k] = v
+	}
+	h.Set("Content-Length", strconv.Itoa(ex.Body.Len()))
+	w.WriteHeader(ex.Status)
+	_, _ = w.Write(ex.Body.Bytes())
+}

@@ -1,0 +1,33 @@
+package engine
+
+import "errors"
+
+// ABIError is returned by Compile when a binary is not a usable v1 plugin.
+// Reason is written for the uploader.
+type ABIError struct {
+	Reason  string
+	NotWasm bool // not a WebAssembly binary at all
+}
+
+func (e *ABIError) Error() string { return "engine: " + e.Reason }
+
+var (
+	// ErrTrap is returned when a guest call trapped or exited; the instance
+	// has been closed.
+	ErrTrap = errors.New("engine: plugin trapped")
+	// ErrTimeout is returned when a guest call ran past its deadline; the
+	// instance has been closed.
+	ErrTimeout = errors.New("engine: plugin call timed out")
+	// ErrMemoryLimit is returned when a guest failed after reaching the
+	// memory limit; the instance has been closed.
+	ErrMemoryLimit = errors.New("engine: plugin exceeded its memory limit")
+	// ErrBusy is returned by Pool.Get when no instance became free in time.
+	ErrBusy = errors.New("engine: all plugin instances are busy")
+	// ErrClosed is returned by Pool.Get after Close.
+	ErrClosed = errors.New("engine: pool closed")
+	// ErrCanceled is returned when the caller's context ended during a call.
+	ErrCanceled = errors.New("engine: call canceled")
+	// ErrConfigRejected is returned by NewPool when on_configure returned a
+	// non-OK status.
+	ErrConfigRejected = errors.New("engine: plugin rejected its configuration")
+)

@@ -1,0 +1,199 @@
+package engine
+
+import (
+	"context"
+	"net/http"
+	"net/textproto"
+	"slices"
+	"strings"
+
+	"github.com/hostd/hostd/abi"
+	"github.com/tetratelabs/wazero/api"
+	"golang.org/x/net/http/httpguts"
+)
+
+func getMethod(ctx context.Context, m api.Module, stack []uint64) {
+	ex := instanceOf(ctx).needPhase("get_method", reqPhases...)
+	stack[0] = u32(writeString(m, u32ToU(stack[0]), u32ToU(stack[1]), ex.Request.Method, "get_method"))
+}
+
+func getPath(ctx context.Context, m api.Module, stack []uint64) {
+	ex := instanceOf(ctx).needPhase("get_path", reqPhases...)
+	stack[0] = u32(writeString(m, u32ToU(stack[0]), u32ToU(stack[1]), ex.Request.URL.EscapedPath(), "get_path"))
+}
+
+func setPath(ctx context.Context, m api.Module, stack []uint64) {
+	ex := instanceOf(ctx).needPhase("set_path", onlyReq...)
+	p := string(read(m, u32ToU(stack[0]), u32ToU(stack[1]), "set_path"))
+	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?# \x00\r\n") {
+		stack[0] = uint64(abi.StatusInvalidArgument)
+		return
+	}
+	if err := setEscapedPath(ex.Request, p); err != nil {
+		stack[0] = uint64(abi.StatusInvalidArgument)
+		return
+	}
+	stack[0] = uint64(abi.StatusOK)
+}
+
+func getQuery(ctx context.Context, m api.Module, stack []uint64) {
+	ex := instanceOf(ctx).needPhase("get_query", reqPhases...)
+	stack[0] = u32(writeString(m, u32ToU(stack[0]), u32ToU(stack[1]), ex.Request.URL.RawQuery, "get_query"))
+}
+
+func setQuery(ctx context.Context, m api.Module, stack []uint64) {
+	ex := instanceOf(ctx).needPhase("set_query", onlyReq...)
+	q := string(read(m, u32ToU(stack[0]), u32ToU(stack[1]), "set_query"))
+	if strings.ContainsAny(q, "# \x00\r\n") {
+		stack[0] = uint64(abi.StatusInvalidArgument)
+		return
+	}
+	ex.Request.URL.RawQuery = q
+	ex.Request.RequestURI = ex.Request.URL.RequestURI()
+	stack[0] = uint64(abi.StatusOK)
+}
+
+func getRouteVar(ctx context.Context, m api.Module, stack []uint64) {
+	ex := instanceOf(ctx).needPhase("get_route_var", reqPhases...)
+	name := read(m, u32ToU(stack[0]), u32ToU(stack[1]), "get_route_var")
+	v, ok := ex.Vars[string(name)]
+	if !ok {
+		stack[0] = abi.PackFoundLen(false, 0)
+		return
+	}
+	stack[0] = abi.PackFoundLen(true, writeString(m, u32ToU(stack[2]), u32ToU(stack[3]), v, "get_route_var"))
+}
+
+func getRemoteAddr(ctx context.Context, m api.Module, stack []uint64) {
+	ex := instanceOf(ctx).needPhase("get_remote_addr", reqPhases...)
+	stack[0] = u32(writeString(m, u32ToU(stack[0]), u32ToU(stack[1]), ex.Request.RemoteAddr, "get_remote_addr"))
+}
+
+func getRequestID(ctx context.Context, m api.Module, stack []uint64) {
+	ex := instanceOf(ctx).needPhase("get_request_id", reqPhases...)
+	stack[0] = u32(writeString(m, u32ToU(stack[0]), u32ToU(stack[1]), ex.RequestID, "get_request_id"))
+}
+
+// headers returns the header map a kind selects, trapping on a bad kind.
+// Request headers may only be changed during on_request.
+func headers(i *Instance, fn string, kind uint64, write bool) (http.Header, *Exchange) {
+	ex := i.needPhase(fn, reqPhases...)
+	switch abi.HeaderKind(api.DecodeU32(kind)) {
+	case abi.HeaderKindRequest:
+		if write && i.phase != phaseRequest {
+			trapf("%s on request headers may only be called during on_request", fn)
+		}
+		return ex.Request.Header, ex
+	case abi.HeaderKindResponse:
+		return ex.Header, ex
+	}
+	trapf("%s: header kind %d is not 0 (request) or 1 (response)", fn, api.DecodeU32(kind))
+	return nil, nil
+}
+
+// lookup finds a header's values without allocating when the guest passes
+// the canonical form.
+func lookup(h http.Header, name []byte) []string {
+	if v, ok := h[string(name)]; ok {
+		return v
+	}
+	return h[textproto.CanonicalMIMEHeaderKey(string(name))]
+}
+
+func getHeader(ctx context.Context, m api.Module, stack []uint64) {
+	i := instanceOf(ctx)
+	h, ex := headers(i, "get_header", stack[0], false)
+	name := read(m, u32ToU(stack[1]), u32ToU(stack[2]), "get_header")
+	vals := lookup(h, name)
+	if len(vals) == 0 && abi.HeaderKind(stack[0]) == abi.HeaderKindRequest && strings.EqualFold(string(name), "Host") {
+		vals = []string{ex.Request.Host}
+	}
+	if len(vals) == 0 {
+		stack[0] = abi.PackFoundLen(false, 0)
+		return
+	}
+	stack[0] = abi.PackFoundLen(true, writeString(m, u32ToU(stack[3]), u32ToU(stack[4]), vals[0], "get_header"))
+}
+
+// nulJoin encodes values each followed by a NUL byte.
+func nulJoin(vals []string) []byte {
+	n := 0
+	for _, v := range vals {
+		n += len(v) + 1
+	}
+	out := make([]byte, 0, n)
+	for _, v := range vals {
+		out = append(append(out, v...), 0)
+	}
+	return out
+}
+
+func getHeaderValues(ctx context.Context, m api.Module, stack []uint64) {
+	i := instanceOf(ctx)
+	h, _ := headers(i, "get_header_values", stack[0], false)
+	vals := lookup(h, read(m, u32ToU(stack[1]), u32ToU(stack[2]), "get_header_values"))
+	n := writeBytes(m, u32ToU(stack[3]), u32ToU(stack[4]), nulJoin(vals), "get_header_values")
+	stack[0] = abi.PackCountLen(uint32(len(vals)), n)
+}
+
+func getHeaderNames(ctx context.Context, m api.Module, stack []uint64) {
+	i := instanceOf(ctx)
+	h, _ := headers(i, "get_header_names", stack[0], false)
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	n := writeBytes(m, u32ToU(stack[1]), u32ToU(stack[2]), nulJoin(names), "get_header_names")
+	stack[0] = abi.PackCountLen(uint32(len(names)), n)
+}
+
+// managed headers are computed by the host; plugins may not set them.
+func managed(name string) bool {
+	switch name {
+	case "Content-Length", "Transfer-Encoding", "Connection", "Trailer", "Upgrade", "Te":
+		return true
+	}
+	return false
+}
+
+func headerWrite(ctx context.Context, m api.Module, stack []uint64, fn string, op func(h http.Header, k, v string)) {
+	i := instanceOf(ctx)
+	h, _ := headers(i, fn, stack[0], true)
+	name := read(m, u32ToU(stack[1]), u32ToU(stack[2]), fn)
+	var value []byte
+	if op != nil {
+		value = read(m, u32ToU(stack[3]), u32ToU(stack[4]), fn)
+	}
+	if !httpguts.ValidHeaderFieldName(string(name)) || (op != nil && !httpguts.ValidHeaderFieldValue(string(value))) {
+		stack[0] = uint64(abi.StatusInvalidArgument)
+		return
+	}
+	key := textproto.CanonicalMIMEHeaderKey(string(name))
+	if managed(key) {
+		stack[0] = uint64(abi.StatusDenied)
+		return
+	}
+	if op == nil {
+		if _, ok := h[key]; !ok {
+			stack[0] = uint64(abi.StatusNotFound)
+			return
+		}
+		delete(h, key)
+	} else {
+		op(h, key, string(value))
+	}
+	stack[0] = uint64(abi.StatusOK)
+}
+
+func setHeader(ctx context.Context, m api.Module, stack []uint64) {
+	headerWrite(ctx, m, stack, "set_header", func(h http.Header, k, v string) { h[k] = []string{v} })
+}
+
+func addHeader(ctx context.Context, m api.Module, stack []uint64) {
+	headerWrite(ctx, m, stack, "add_header", func(h http.Header, k, v string) { h[k] = append(h[k], v) })
+}
+
+func removeHeader(ctx context.Context, m api.Module, stack []uint64) {
+	headerWrite(ctx, m, stack, "remove_header", nil)
+}

@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hostd/hostd/abi"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+)
+
+type phase uint8
+
+const (
+	phaseNone phase = iota
+	phaseConfigure
+	phaseRequest
+	phaseResponse
+)
+
+func (ph phase) String() string {
+	return [...]string{"none", "on_configure", "on_request", "on_response"}[ph]
+}
+
+// Outcomes reported to the Observer.
+const (
+	OutcomeOK       = "ok"
+	OutcomeTrap     = "trap"
+	OutcomeTimeout  = "timeout"
+	OutcomeMemory   = "memory"
+	OutcomeBusy     = "busy"
+	OutcomeCanceled = "canceled"
+)
+
+type instanceKey struct{}
+
+// Instance is one instantiated guest. It is not safe for concurrent use: a
+// request takes it from the pool with Get, uses it for on_request and
+// on_response, and returns it with Put.
+type Instance struct {
+	p       *Pool
+	mod     api.Module
+	mem     api.Memory
+	baseCtx context.Context
+
+	onRequest, onResponse api.Function
+	stack                 [1]uint64
+
+	calls    int
+	dead     bool
+	phase    phase
+	ex       *Exchange
+	features abi.Features
+	stdout   *guestWriter
+}
+
+func (p *Pool) newInstance(ctx context.Context) (*Instance, error) {
+	inst := &Instance{p: p}
+	inst.baseCtx = context.WithValue(context.Background(), instanceKey{}, inst)
+	inst.stdout = newGuestWriter(p)
+	mc := wazero.NewModuleConfig().
+		WithName("").
+		WithStartFunctions(). // _initialize is called below, under the deadline
+		WithStdout(inst.stdout).WithStderr(inst.stdout).
+		WithRandSource(rand.Reader).
+		WithSysWalltime().WithSysNanotime()
+	cctx, cancel := context.WithTimeout(inst.baseCtx, p.cfg.ConfigureTimeout)
+	defer cancel()
+	mod, err := p.m.e.rt.InstantiateModule(cctx, p.m.compiled, mc)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %s: instantiate: %w", p, inst.classify(err))
+	}
+	inst.mod = mod
+	inst.mem = mod.Memory()
+	inst.onRequest = mod.ExportedFunction(abi.ExportOnRequest)
+	inst.onResponse = mod.ExportedFunction(abi.ExportOnResponse)
+	if err := inst.initialize(cctx); err != nil {
+		_ = mod.Close(context.Background())
+		return nil, fmt.Errorf("engine: %s: %w", p, err)
+	}
+	p.mu.Lock()
+	p.live++
+	p.mu.Unlock()
+	p.cfg.Observer.Instances(p.b.Plugin, p.b.Version, 1)
+	return inst, nil
+}
+
+// initialize runs _initialize and on_configure.
+func (i *Instance) initialize(ctx context.Context) error {
+	if i.p.m.hasInit {
+		if _, err := i.mod.ExportedFunction(abi.InitializeExport).Call(ctx); err != nil {
+			return fmt.Errorf("_initialize: %w", i.classify(err))
+		}
+	}
+	if !i.p.m.hasConfigure || i.p.b.skipConfigure {
+		return nil
+	}
+	i.phase = phaseConfigure
+	defer func() { i.phase = phaseNone }()
+	res, err := i.mod.ExportedFunction(abi.ExportOnConfigure).Call(ctx)
+	if err != nil {
+		return fmt.Errorf("on_configure: %w", i.classify(err))
+	}
+	if st := abi.Status(uint32(res[0])); st != abi.StatusOK {
+		return fmt.Errorf("%w: on_configure returned %s (see the plugin's log lines)", ErrConfigRejected, st)
+	}
+	return nil
+}
+
+// OnRequest runs on_request for ex. On error the instance is dead and must
+// still be returned with Put.
+func (i *Instance) OnRequest(ctx context.Context, ex *Exchange) (abi.Action, error) {
+	if err := i.call(ctx, ex, phaseRequest, i.onRequest); err != nil {
+		return abi.ActionRespond, err
+	}
+	act := abi.Action(uint32(i.stack[0]))
+	if ex.sent {
+		act = abi.ActionRespond
+	}
+	if act != abi.ActionContinue && act != abi.ActionRespond {
+		i.dead = true
+		return abi.ActionRespond, fmt.Errorf("%w: on_request returned unknown action %d", ErrTrap, act)
+	}
+	return act, nil
+}
+
+// OnResponse runs on_response if the guest exports it.
+func (i *Instance) OnResponse(ctx context.Context, ex *Exchange) error {
+	if i.onResponse == nil {
+		return nil
+	}
+	return i.call(ctx, ex, phaseResponse, i.onResponse)
+}
+
+// Release returns the instance to its pool (or closes it if it failed).
+func (i *Instance) Release() { i.p.Put(i) }
+
+// Plugin returns the plugin name and version the instance runs.
+func (i *Instance) Plugin() (string, int) { return i.p.b.Plugin, i.p.b.Version }
+
+// HasResponse reports whether on_response exists.
+func (i *Instance) HasResponse() bool { return i.onResponse != nil }
+
+func (i *Instance) call(ctx context.Context, ex *Exchange, ph phase, fn api.Function) error {
+	if i.dead {
+		return fmt.Errorf("%w: instance already failed", ErrTrap)
+	}
+	i.calls++
+	i.ex, i.phase = ex, ph
+	cctx, cancel := context.WithTimeout(i.baseCtx, i.p.cfg.CallTimeout)
+	stop := context.AfterFunc(ctx, cancel) // the client went away
+	start := time.Now()
+	err := fn.CallWithStack(cctx, i.stack[:])
+	stop()
+	cancel()
+	i.ex, i.phase = nil, phaseNone
+	outcome := OutcomeOK
+	if err != nil {
+		err = i.classify(err)
+		if ctx.Err() != nil && errors.Is(err, ErrTimeout) {
+			err = ErrCanceled
+		}
+		outcome = outcomeOf(err)
+	}
+	i.p.cfg.Observer.Call(i.p.b.Plugin, i.p.b.Version, ph.String(), time.Since(start), outcome)
+	return err
+}
+
+// classify marks the instance dead and maps a wazero error to a sentinel.
+func (i *Instance) classify(err error) error {
+	i.dead = true
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		switch exit.ExitCode() {
+		case sys.ExitCodeDeadlineExceeded:
+			return ErrTimeout
+		case sys.ExitCodeContextCanceled:
+			return ErrCanceled
+		}
+		if i.nearMemoryLimit() {
+			return fmt.Errorf("%w (guest exited with code %d)", ErrMemoryLimit, exit.ExitCode())
+		}
+		return fmt.Errorf("%w: guest exited with code %d", ErrTrap, exit.ExitCode())
+	}
+	if i.nearMemoryLimit() {
+		return fmt.Errorf("%w: %v", ErrMemoryLimit, err)
+	}
+	return fmt.Errorf("%w: %v", ErrTrap, err)
+}
+
+func outcomeOf(err error) string {
+	switch {
+	case errors.Is(err, ErrTimeout):
+		return OutcomeTimeout
+	case errors.Is(err, ErrMemoryLimit):
+		return OutcomeMemory
+	case errors.Is(err, ErrCanceled):
+		return OutcomeCanceled
+	}
+	return OutcomeTrap
+}
+
+func (i *Instance) pages() uint32 {
+	if i.mem == nil {
+		return 0
+	}
+	return i.mem.Size() / 65536
+}
+
+// nearMemoryLimit reports whether the guest failed with its memory within
+// a few pages of the limit, which is how an out-of-memory guest looks.
+func (i *Instance) nearMemoryLimit() bool {
+	return i.mem != nil && i.pages()+64 >= i.p.cfg.MemoryLimitPages
+}
+
+// MemoryBytes returns the instance's current linear memory size.
+func (i *Instance) MemoryBytes() uint32 {
+	if i.mem == nil {
+		return 0
+	}
+	return i.mem.Size()
+}
+
+func (i *Instance) close() {
+	if i.mod != nil {
+		_ = i.mod.Close(context.Background())
+	}
+}

@@ -1,0 +1,243 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hostd/hostd/abi"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// Module is a compiled, validated plugin binary. Modules are shared by
+// sha256 and reference-counted: Compile returns a reference that the caller
+// must Release; every Pool holds one more.
+type Module struct {
+	e        *Engine
+	sha      string
+	size     int
+	compiled wazero.CompiledModule
+	refs     int // guarded by e.mu
+
+	hasInit, hasConfigure, hasResponse bool
+}
+
+// SHA256 returns the hex sha256 of the module's bytes.
+func (m *Module) SHA256() string { return m.sha }
+
+// HasResponse reports whether the guest exports on_response.
+func (m *Module) HasResponse() bool { return m.hasResponse }
+
+// Compile validates and compiles wasm, or returns the already compiled
+// module with the same sha256. Errors are *ABIError when the binary is not
+// a usable v1 plugin.
+func (e *Engine) Compile(ctx context.Context, wasm []byte) (*Module, error) {
+	sum := sha256.Sum256(wasm)
+	sha := hex.EncodeToString(sum[:])
+	e.mu.Lock()
+	if m, ok := e.modules[sha]; ok {
+		m.refs++
+		e.mu.Unlock()
+		return m, nil
+	}
+	e.mu.Unlock()
+
+	m, err := e.compile(ctx, sha, wasm)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if other, ok := e.modules[sha]; ok { // compiled concurrently
+		other.refs++
+		_ = m.compiled.Close(ctx)
+		return other, nil
+	}
+	m.refs = 1
+	e.modules[sha] = m
+	return m, nil
+}
+
+func (e *Engine) compile(ctx context.Context, sha string, wasm []byte) (*Module, error) {
+	shape, err := inspect(wasm)
+	if err != nil {
+		return nil, &ABIError{Reason: err.Error(), NotWasm: errors.Is(err, errNotWasm)}
+	}
+	limits := shapeLimits{maxFunctions: e.cfg.MaxFunctions, maxImports: e.cfg.MaxImports,
+		maxTableElems: e.cfg.MaxTableElements, maxPages: uint64(e.cfg.MemoryLimitPages)}
+	if err := shape.check(limits); err != nil {
+		return nil, &ABIError{Reason: "module is over a load limit: " + err.Error()}
+	}
+	compiled, err := e.rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, &ABIError{Reason: "invalid module: " + err.Error()}
+	}
+	m := &Module{e: e, sha: sha, size: len(wasm), compiled: compiled}
+	if err := m.validate(); err != nil {
+		_ = compiled.Close(ctx)
+		return nil, &ABIError{Reason: err.Error()}
+	}
+	return m, nil
+}
+
+// Release drops a reference; the last one closes the compiled module.
+func (m *Module) Release(ctx context.Context) {
+	e := m.e
+	e.mu.Lock()
+	m.refs--
+	last := m.refs == 0
+	if last {
+		delete(e.modules, m.sha)
+	}
+	e.mu.Unlock()
+	if last {
+		_ = m.compiled.Close(ctx)
+	}
+}
+
+func (m *Module) acquire() {
+	m.e.mu.Lock()
+	m.refs++
+	m.e.mu.Unlock()
+}
+
+// validate checks imports and exports against ABI v1 and collects every
+// problem, so the uploader sees them all at once.
+func (m *Module) validate() error {
+	var errs []error
+	for _, imp := range m.compiled.ImportedFunctions() {
+		mod, name, _ := imp.Import()
+		if err := checkImport(mod, name, imp); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(m.compiled.ImportedMemories()) > 0 {
+		errs = append(errs, errors.New("the module imports a memory; it must define and export its own"))
+	}
+	if _, ok := m.compiled.ExportedMemories()[abi.MemoryExport]; !ok {
+		errs = append(errs, fmt.Errorf("no exported memory named %q", abi.MemoryExport))
+	}
+	exports := m.compiled.ExportedFunctions()
+	for _, want := range abi.GuestExports {
+		def, ok := exports[want.Name]
+		if !ok {
+			continue
+		}
+		if !sameSignature(def, want) {
+			errs = append(errs, fmt.Errorf("export %q has type %s, want %s", want.Name, sigString(def.ParamTypes(), def.ResultTypes()), abiSigString(want)))
+		}
+	}
+	if _, ok := exports[abi.MarkerExport]; !ok {
+		errs = append(errs, fmt.Errorf("no %q export: this is not a hostd ABI v%d plugin (build it with the hostd SDK)", abi.MarkerExport, abi.Version))
+	}
+	if _, ok := exports[abi.ExportOnRequest]; !ok {
+		errs = append(errs, fmt.Errorf("no %q export", abi.ExportOnRequest))
+	}
+	if _, ok := exports["_start"]; ok {
+		if _, ok := exports[abi.InitializeExport]; !ok {
+			errs = append(errs, errors.New("the module is a WASI command (exports _start); build it as a reactor with -buildmode=c-shared"))
+		}
+	}
+	_, m.hasInit = exports[abi.InitializeExport]
+	_, m.hasConfigure = exports[abi.ExportOnConfigure]
+	_, m.hasResponse = exports[abi.ExportOnResponse]
+	return errors.Join(errs...)
+}
+
+// allowedWASI is the WASI preview1 subset a guest may import. The host
+// instantiates WASI with no preopened directories, no environment, no
+// arguments and no sockets, so these give access to nothing but clocks,
+// randomness and the log.
+var allowedWASI = map[string]bool{
+	"args_get": true, "args_sizes_get": true, "environ_get": true, "environ_sizes_get": true,
+	"clock_time_get": true, "clock_res_get": true, "fd_write": true, "fd_read": true,
+	"fd_close": true, "fd_seek": true, "fd_fdstat_get": true, "fd_fdstat_set_flags": true,
+	"fd_prestat_get": true, "fd_prestat_dir_name": true, "fd_filestat_get": true,
+	"path_open": true, "poll_oneoff": true, "proc_exit": true, "random_get": true, "sched_yield": true,
+}
+
+var hostSigs = func() map[string]abi.Signature {
+	m := make(map[string]abi.Signature, len(abi.HostFunctions))
+	for _, s := range abi.HostFunctions {
+		m[s.Name] = s
+	}
+	return m
+}()
+
+func checkImport(mod, name string, def api.FunctionDefinition) error {
+	switch mod {
+	case abi.ModuleName:
+		want, ok := hostSigs[name]
+		if !ok {
+			return fmt.Errorf("imports %s.%s, which this host does not provide (is the plugin built for a newer hostd?)", mod, name)
+		}
+		if !sameSignature(def, want) {
+			return fmt.Errorf("imports %s.%s with type %s, want %s", mod, name, sigString(def.ParamTypes(), def.ResultTypes()), abiSigString(want))
+		}
+		return nil
+	case abi.WASIModuleName:
+		if !allowedWASI[name] {
+			return fmt.Errorf("imports %s.%s, which plugins may not use", mod, name)
+		}
+		return nil
+	}
+	return fmt.Errorf("imports %s.%s; plugins may import only from %q and %q", mod, name, abi.ModuleName, abi.WASIModuleName)
+}
+
+func sameSignature(def api.FunctionDefinition, want abi.Signature) bool {
+	eq := func(a []api.ValueType, b []abi.ValueType) bool {
+		return slices.EqualFunc(a, b, func(x api.ValueType, y abi.ValueType) bool { return x == api.ValueType(y) })
+	}
+	return eq(def.ParamTypes(), want.Params) && eq(def.ResultTypes(), want.Results)
+}
+
+func sigString(params, results []api.ValueType) string {
+	names := func(ts []api.ValueType) string {
+		s := make([]string, len(ts))
+		for i, t := range ts {
+			s[i] = api.ValueTypeName(t)
+		}
+		return strings.Join(s, ",")
+	}
+	return "(" + names(params) + ")->(" + names(results) + ")"
+}
+
+func abiSigString(s abi.Signature) string {
+	conv := func(ts []abi.ValueType) []api.ValueType {
+		out := make([]api.ValueType, len(ts))
+		for i, t := range ts {
+			out[i] = api.ValueType(t)
+		}
+		return out
+	}
+	return sigString(conv(s.Params), conv(s.Results))
+}
+
+// Lookup returns the compiled module with the given sha256, with a
+// reference the caller must Release, if it is compiled.
+func (e *Engine) Lookup(sha string) (*Module, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m, ok := e.modules[sha]
+	if ok {
+		m.refs++
+	}
+	return m, ok
+}
+
+// Probe instantiates the module once and runs _initialize, without a
+// configuration, to prove that it starts within the limits. It is the
+// upload-time check for a plugin that no route uses yet.
+func (m *Module) Probe(ctx context.Context, plugin string) error {
+	p, err := m.NewPool(ctx, Binding{Plugin: plugin, skipConfigure: true})
+	if err != nil {
+		return err
+	}
+	p.Close()
+	return nil
+}

@@ -1,0 +1,188 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Binding identifies what a pool serves: one plugin version with one
+// configuration. Instances of a pool are configured once with Config.
+type Binding struct {
+	Plugin  string
+	Version int
+	// Config is the JSON passed to get_config; empty means "{}".
+	Config []byte
+	// KVNamespace is the KV namespace; empty means the plugin name.
+	KVNamespace string
+
+	skipConfigure bool // Probe: instantiate and _initialize only
+}
+
+// Pool holds the instances of one Binding. Get and Put are safe for
+// concurrent use; an instance is used by one goroutine at a time.
+type Pool struct {
+	m    *Module
+	b    Binding
+	cfg  Config
+	logl *rate.Limiter
+
+	idle  chan *Instance
+	slots chan struct{} // one token per live instance
+
+	mu       sync.Mutex
+	closed   bool
+	released bool
+	live     int
+}
+
+// NewPool creates a pool for b and instantiates and configures one instance
+// eagerly, so that a bad module or a rejected configuration fails here and
+// not on the first request.
+func (m *Module) NewPool(ctx context.Context, b Binding) (*Pool, error) {
+	if len(b.Config) == 0 {
+		b.Config = []byte("{}")
+	}
+	if b.KVNamespace == "" {
+		b.KVNamespace = b.Plugin
+	}
+	cfg := m.e.cfg
+	p := &Pool{m: m, b: b, cfg: cfg,
+		logl:  rate.NewLimiter(rate.Limit(cfg.GuestLogRate), cfg.GuestLogBurst),
+		idle:  make(chan *Instance, cfg.MaxInstances),
+		slots: make(chan struct{}, cfg.MaxInstances),
+	}
+	m.acquire()
+	p.slots <- struct{}{}
+	inst, err := p.newInstance(ctx)
+	if err != nil {
+		<-p.slots
+		m.Release(ctx)
+		return nil, err
+	}
+	p.idle <- inst
+	return p, nil
+}
+
+// Binding returns what the pool serves.
+func (p *Pool) Binding() Binding { return p.b }
+
+// Module returns the pool's compiled module.
+func (p *Pool) Module() *Module { return p.m }
+
+// Get returns an idle instance, creates one while under MaxInstances, or
+// waits up to QueueTimeout for one to be returned (ErrBusy).
+func (p *Pool) Get(ctx context.Context) (*Instance, error) {
+	select {
+	case inst := <-p.idle:
+		return inst, nil
+	default:
+	}
+	select {
+	case inst := <-p.idle:
+		return inst, nil
+	case p.slots <- struct{}{}:
+		return p.create(ctx)
+	default:
+	}
+	t := time.NewTimer(p.cfg.QueueTimeout)
+	defer t.Stop()
+	select {
+	case inst := <-p.idle:
+		return inst, nil
+	case p.slots <- struct{}{}:
+		return p.create(ctx)
+	case <-t.C:
+		p.cfg.Observer.Call(p.b.Plugin, p.b.Version, "acquire", 0, OutcomeBusy)
+		return nil, ErrBusy
+	case <-ctx.Done():
+		return nil, ErrCanceled
+	}
+}
+
+func (p *Pool) create(ctx context.Context) (*Instance, error) {
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		<-p.slots
+		return nil, ErrClosed
+	}
+	inst, err := p.newInstance(ctx)
+	if err != nil {
+		<-p.slots
+		return nil, err
+	}
+	return inst, nil
+}
+
+// Put returns an instance after a request. Instances that failed, reached
+// MaxCallsPerInstance or grew past RecyclePages are closed instead.
+func (p *Pool) Put(inst *Instance) {
+	if inst.dead || inst.calls >= p.cfg.MaxCallsPerInstance || inst.pages() > p.cfg.RecyclePages {
+		p.discard(inst)
+		return
+	}
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		p.discard(inst)
+		return
+	}
+	p.idle <- inst // never blocks: at most MaxInstances exist
+}
+
+func (p *Pool) discard(inst *Instance) {
+	inst.close()
+	<-p.slots
+	p.instanceGone()
+}
+
+// Close closes idle instances and releases the module once the last busy
+// instance is returned. Close must be called once, when no more Get calls
+// can happen.
+func (p *Pool) Close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	for {
+		select {
+		case inst := <-p.idle:
+			p.discard(inst)
+		default:
+			p.maybeRelease()
+			return
+		}
+	}
+}
+
+func (p *Pool) instanceGone() {
+	p.mu.Lock()
+	p.live--
+	p.mu.Unlock()
+	p.cfg.Observer.Instances(p.b.Plugin, p.b.Version, -1)
+	p.maybeRelease()
+}
+
+func (p *Pool) maybeRelease() {
+	p.mu.Lock()
+	release := p.closed && p.live == 0 && !p.released
+	p.released = p.released || release
+	p.mu.Unlock()
+	if release {
+		p.m.Release(context.Background())
+	}
+}
+
+// Stats reports live and idle instances.
+func (p *Pool) Stats() (live, idle int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.live, len(p.idle)
+}
+
+func (p *Pool) String() string { return fmt.Sprintf("%s@%d", p.b.Plugin, p.b.Version) }

@@ -1,0 +1,108 @@
+// Package metrics defines hostd's Prometheus metrics. It is the only package
+// that imports the Prometheus client; others report through its methods or
+// through the small observer interfaces they declare.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds every hostd metric in its own registry (so several hosts can
+// run in one process, as tests do). Safe for concurrent use.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	requests    *prometheus.CounterVec
+	reqDuration *prometheus.HistogramVec
+	calls       *prometheus.CounterVec
+	callDur     *prometheus.HistogramVec
+	instances   *prometheus.GaugeVec
+	uploads     *prometheus.CounterVec
+	routes      prometheus.Gauge
+	swaps       prometheus.Counter
+}
+
+// New registers hostd's metrics and the Go and process collectors.
+func New() *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hostd_http_requests_total", Help: "Data-plane requests by route and status code.",
+	}, []string{"route", "code"})
+	m.reqDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "hostd_http_request_duration_seconds", Help: "Data-plane request latency by route.",
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"route"})
+	m.calls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hostd_plugin_calls_total",
+		Help: "Plugin callback calls by plugin, version, phase and outcome (ok, trap, timeout, memory, busy, canceled).",
+	}, []string{"plugin", "version", "phase", "outcome"})
+	m.callDur = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "hostd_plugin_call_duration_seconds", Help: "Plugin callback latency by plugin and phase.",
+		Buckets: []float64{.00001, .000025, .00005, .0001, .00025, .0005, .001, .0025, .005, .01, .05, .1, .5, 1},
+	}, []string{"plugin", "phase"})
+	m.instances = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "hostd_plugin_instances", Help: "Live plugin instances by plugin and version.",
+	}, []string{"plugin", "version"})
+	m.uploads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hostd_plugin_uploads_total", Help: "Plugin uploads by result (created, existing, rejected).",
+	}, []string{"result"})
+	m.routes = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hostd_routes", Help: "Routes being served."})
+	m.swaps = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "hostd_router_swaps_total", Help: "Atomic swaps of the data-plane routing table.",
+	})
+	m.reg.MustRegister(m.requests, m.reqDuration, m.calls, m.callDur, m.instances, m.uploads, m.routes, m.swaps,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Call implements engine.Observer.
+func (m *Metrics) Call(plugin string, version int, phase string, d time.Duration, outcome string) {
+	m.calls.WithLabelValues(plugin, strconv.Itoa(version), phase, outcome).Inc()
+	if phase != "acquire" {
+		m.callDur.WithLabelValues(plugin, phase).Observe(d.Seconds())
+	}
+}
+
+// Instances implements engine.Observer.
+func (m *Metrics) Instances(plugin string, version int, delta int) {
+	m.instances.WithLabelValues(plugin, strconv.Itoa(version)).Add(float64(delta))
+}
+
+// Route returns the request observer of one route, with its labels bound
+// once so the request path does no label lookups for the histogram.
+func (m *Metrics) Route(id string) *RouteObserver {
+	return &RouteObserver{m: m, id: id, dur: m.reqDuration.WithLabelValues(id)}
+}
+
+// RouteObserver counts one route's requests.
+type RouteObserver struct {
+	m   *Metrics
+	id  string
+	dur prometheus.Observer
+}
+
+// Request records one finished request.
+func (o *RouteObserver) Request(code int, d time.Duration) {
+	o.m.requests.WithLabelValues(o.id, strconv.Itoa(code)).Inc()
+	o.dur.Observe(d.Seconds())
+}
+
+// Upload counts a plugin upload by result.
+func (m *Metrics) Upload(result string) { m.uploads.WithLabelValues(result).Inc() }
+
+// Swapped records a routing-table swap serving n routes.
+func (m *Metrics) Swapped(n int) {
+	m.swaps.Inc()
+	m.routes.Set(float64(n))
+}

@@ -1,0 +1,91 @@
+// Package model holds the plain data types of hostd's control plane
+// (plugins, versions, routes, bindings) as they are stored in the registry
+// and shown by the admin API. It has no dependencies and no behaviour beyond
+// validation helpers, so every other package can share it.
+package model
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// PluginVersion is one immutable, content-addressed upload of a plugin.
+type PluginVersion struct {
+	Name      string    `json:"name"`
+	Version   int       `json:"version"`
+	SHA256    string    `json:"sha256"`
+	Size      int64     `json:"size"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Plugin is a named plugin: its versions and which one serves.
+type Plugin struct {
+	Name          string          `json:"name"`
+	ActiveVersion int             `json:"active_version"`
+	Versions      []PluginVersion `json:"versions"`
+	CreatedAt     time.Time       `json:"created_at"`
+	UpdatedAt     time.Time       `json:"updated_at"`
+}
+
+// Version returns the version numbered n and whether it exists.
+func (p *Plugin) Version(n int) (PluginVersion, bool) {
+	for _, v := range p.Versions {
+		if v.Version == n {
+			return v, true
+		}
+	}
+	return PluginVersion{}, false
+}
+
+// Binding attaches a plugin to a route as a filter or as the handler.
+type Binding struct {
+	// Plugin names the plugin.
+	Plugin string `json:"plugin"`
+	// Version pins a version; 0 (the default) follows the active version.
+	Version int `json:"version,omitempty"`
+	// Config is passed to the plugin's on_configure (get_config). Default: {}.
+	Config json.RawMessage `json:"config,omitempty"`
+}
+
+// Route binds a request pattern to a chain of filters and a target.
+type Route struct {
+	ID string `json:"id"`
+	// Host is a gorilla/mux host template; empty matches any host.
+	Host string `json:"host,omitempty"`
+	// Path is a gorilla/mux path template such as /hello/{name}.
+	Path string `json:"path,omitempty"`
+	// PathPrefix matches every path under a prefix; exclusive with Path.
+	PathPrefix string `json:"path_prefix,omitempty"`
+	// Methods restricts the route to these methods; empty matches all.
+	Methods []string `json:"methods,omitempty"`
+	// Priority orders overlapping routes: higher is tried first. Routes of
+	// equal priority are tried by longer pattern first, then by ID.
+	Priority int `json:"priority,omitempty"`
+	// Filters run in order on the request and in reverse on the response.
+	Filters []Binding `json:"filters,omitempty"`
+	// Handler is the Wasm plugin that produces the response.
+	Handler *Binding `json:"handler,omitempty"`
+
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Bindings returns the filters followed by the handler, if any.
+func (r *Route) Bindings() []Binding {
+	out := make([]Binding, 0, len(r.Filters)+1)
+	out = append(out, r.Filters...)
+	if r.Handler != nil {
+		out = append(out, *r.Handler)
+	}
+	return out
+}
+
+// Uses reports whether the route binds the named plugin.
+func (r *Route) Uses(plugin string) bool {
+	for _, b := range r.Bindings() {
+		if b.Plugin == plugin {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,7 @@
+module github.com/hostd/hostd/sdk
+
+go 1.24
+
+require github.com/hostd/hostd/abi v0.0.0
+
+replace github.com/hostd/hostd/abi => ../abi
