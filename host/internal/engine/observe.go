@@ -22,7 +22,7 @@ type Observer interface {
 type nopObserver struct{}
 
 func (nopObserver) Call(string, int, string, time.Duration, string) {}
-func (nopObserver) Instances(string, int, int)                     {}
+func (nopObserver) Instances(string, int, int)                      {}
 
 // guestWriter turns a guest's stdout/stderr into rate-limited log lines.
 type guestWriter struct {
