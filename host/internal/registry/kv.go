@@ -57,6 +57,15 @@ func namespace(tx *bolt.Tx, ns string) *bolt.Bucket {
 	return tx.Bucket(bucketKV).Bucket([]byte(ns))
 }
 
+// writableNamespace returns the namespace's bucket, creating it if needed.
+// The lookup comes first because it does not make ns escape to the heap.
+func writableNamespace(tx *bolt.Tx, ns string) (*bolt.Bucket, error) {
+	if b := namespace(tx, ns); b != nil {
+		return b, nil
+	}
+	return tx.Bucket(bucketKV).CreateBucket([]byte(ns))
+}
+
 // dropNamespace deletes a namespace and everything in it, if it exists.
 func dropNamespace(tx *bolt.Tx, ns string) error {
 	kv := tx.Bucket(bucketKV)
@@ -113,6 +122,9 @@ func (r *Registry) KVPut(ns string, key, value []byte, ttl time.Duration, expect
 	var expiry int64
 	if ttl > 0 {
 		expiry = now + int64(ttl)
+		if expiry < now { // overflow: a ttl beyond year 2262 means never
+			expiry = 0
+		}
 	}
 	// Build the record before the transaction: bbolt keeps a reference to it
 	// until commit, and the caller's value may be guest memory.
@@ -120,7 +132,7 @@ func (r *Registry) KVPut(ns string, key, value []byte, ttl time.Duration, expect
 	binary.BigEndian.PutUint64(rec[8:], uint64(expiry))
 	copy(rec[entryHeader:], value)
 	err = r.db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.Bucket(bucketKV).CreateBucketIfNotExists([]byte(ns))
+		b, err := writableNamespace(tx, ns)
 		if err != nil {
 			return err
 		}

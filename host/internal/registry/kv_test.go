@@ -2,6 +2,7 @@ package registry
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,6 +106,9 @@ func TestKVTTL(t *testing.T) {
 	if _, err := r.KVPut("ns", []byte("forever"), []byte("f"), -time.Second, nil); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := r.KVPut("ns", []byte("huge"), []byte("h"), time.Duration(math.MaxInt64), nil); err != nil {
+		t.Fatal(err)
+	}
 	c.Add(10*time.Second - 1)
 	if _, _, found, _ := r.KVGet("ns", []byte("short")); !found {
 		t.Fatal("entry expired early")
@@ -113,10 +117,12 @@ func TestKVTTL(t *testing.T) {
 	if _, _, found, _ := r.KVGet("ns", []byte("short")); found {
 		t.Fatal("entry visible at its expiry")
 	}
-	if _, _, found, _ := r.KVGet("ns", []byte("forever")); !found {
-		t.Fatal("entry without ttl expired")
+	for _, k := range []string{"forever", "huge"} {
+		if _, _, found, _ := r.KVGet("ns", []byte(k)); !found {
+			t.Fatalf("entry %s expired", k)
+		}
 	}
-	if keys := must[[][]byte](t)(r.KVList("ns", nil, nil, 10)); len(keys) != 1 || string(keys[0]) != "forever" {
+	if keys := must[[][]byte](t)(r.KVList("ns", nil, nil, 10)); join(keys) != "forever,huge" {
 		t.Fatalf("KVList = %q", keys)
 	}
 	if _, err := r.KVPut("ns", []byte("short"), []byte("again"), 0, u64(0)); err != nil {

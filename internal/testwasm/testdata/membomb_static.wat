@@ -1,0 +1,5 @@
+;; membomb_static: declares 20000 initial pages (1.25 GiB); refused at load.
+(module
+  (memory (export "memory") 20000)
+  (func (export "hostd_abi_v1"))
+  (func (export "on_request") (result i32) (i32.const 1)))
