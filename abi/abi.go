@@ -36,8 +36,10 @@ const (
 	// ExportOnConfigure is called once per instance, after instantiation and
 	// before the first request, while the guest may read its configuration
 	// with get_config. It returns a Status: StatusOK accepts the
-	// configuration; anything else rejects it (the upload or the route
-	// binding fails with a 422 naming the plugin). Optional.
+	// configuration; anything else rejects it (the route binding that
+	// supplies the configuration is refused with a 422 naming the plugin;
+	// an instance created later that rejects it is discarded and its
+	// request fails). Optional.
 	//
 	//	(func (export "on_configure") (result i32))
 	ExportOnConfigure = "on_configure"
@@ -50,8 +52,8 @@ const (
 
 	// ExportOnResponse is called once per request, in reverse route order,
 	// after the target produced a response, on the same instance that ran
-	// on_request. It must return ActionContinue (other values are reserved).
-	// Optional.
+	// on_request. It must return ActionContinue (other values are reserved
+	// and ignored by v1 hosts). Optional.
 	//
 	//	(func (export "on_response") (result i32))
 	ExportOnResponse = "on_response"

@@ -8,7 +8,7 @@ package abi
 // the length it needs.
 const (
 	// FuncEnableFeatures asks for the features in the argument and returns
-	// the ones the host enabled for this instance.
+	// every feature now enabled for this instance (enabled bits stay set).
 	//	(func (param $features i64) (result i64))
 	FuncEnableFeatures = "enable_features"
 	// FuncGetConfig writes the plugin binding's configuration (JSON bytes,
@@ -90,7 +90,7 @@ const (
 	// FuncGetStatus returns the response status code (200 until set).
 	//	(func (result i32))
 	FuncGetStatus = "get_status"
-	// FuncSetStatus sets the response status code (100..999).
+	// FuncSetStatus sets the response status code (200..999; 1xx is not a final status).
 	//	(func (param $status i32) (result i32))
 	FuncSetStatus = "set_status"
 	// FuncSendResponse sets the status and replaces the body, and ends the
@@ -125,7 +125,9 @@ const (
 type ValueType byte
 
 const (
+	// I32 is the 32-bit integer type.
 	I32 ValueType = 0x7f
+	// I64 is the 64-bit integer type.
 	I64 ValueType = 0x7e
 )
 

@@ -94,9 +94,13 @@ func (k HeaderKind) String() string {
 type LogLevel int32
 
 const (
+	// LogLevelDebug is detail for developers, usually not written.
 	LogLevelDebug LogLevel = -1
-	LogLevelInfo  LogLevel = 0
-	LogLevelWarn  LogLevel = 1
+	// LogLevelInfo is for normal events.
+	LogLevelInfo LogLevel = 0
+	// LogLevelWarn is for something unexpected that the plugin handled.
+	LogLevelWarn LogLevel = 1
+	// LogLevelError is for something that failed.
 	LogLevelError LogLevel = 2
 )
 

@@ -17,7 +17,7 @@ import (
 
 // testHost is a real hostd on loopback with its data in a temp dir.
 type testHost struct {
-	t       *testing.T
+	t       testing.TB
 	h       *host.Host
 	dir     string
 	token   string
@@ -36,7 +36,7 @@ func testLogger() *slog.Logger {
 }
 
 // startHost starts a hostd; mutate adjusts the config (limits, data dir).
-func startHost(t *testing.T, mutate func(*host.Config)) *testHost {
+func startHost(t testing.TB, mutate func(*host.Config)) *testHost {
 	t.Helper()
 	cfg := host.Config{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: t.TempDir(), Logger: testLogger()}
 	if mutate != nil {
@@ -45,7 +45,7 @@ func startHost(t *testing.T, mutate func(*host.Config)) *testHost {
 	return startHostCfg(t, cfg)
 }
 
-func startHostCfg(t *testing.T, cfg host.Config) *testHost {
+func startHostCfg(t testing.TB, cfg host.Config) *testHost {
 	t.Helper()
 	h, err := host.New(cfg)
 	if err != nil {
@@ -62,7 +62,7 @@ func startHostCfg(t *testing.T, cfg host.Config) *testHost {
 	return th
 }
 
-func mint(t *testing.T, dir, role string) string {
+func mint(t testing.TB, dir, role string) string {
 	t.Helper()
 	tok, err := host.MintAdminToken(dir, role, "test", time.Hour)
 	if err != nil {
@@ -101,7 +101,7 @@ type resp struct {
 	body   []byte
 }
 
-func (r resp) json(t *testing.T, v any) {
+func (r resp) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)
@@ -109,7 +109,7 @@ func (r resp) json(t *testing.T, v any) {
 }
 
 // errorCode returns error.code of a JSON error body.
-func (r resp) errorCode(t *testing.T) string {
+func (r resp) errorCode(t testing.TB) string {
 	t.Helper()
 	var e struct {
 		Error struct{ Code, Message string }
@@ -176,7 +176,7 @@ func (th *testHost) route(id, body string) {
 	}
 }
 
-func expectStatus(t *testing.T, r resp, want int) {
+func expectStatus(t testing.TB, r resp, want int) {
 	t.Helper()
 	if r.status != want {
 		t.Fatalf("status %d, want %d; body %s", r.status, want, truncate(r.body))

@@ -171,6 +171,11 @@ func (h *Host) server(handler http.Handler) *http.Server {
 	}
 }
 
+// Handler returns the data plane as an http.Handler, for embedding hostd
+// behind another server or for in-process benchmarks. It is valid between
+// Start and Shutdown.
+func (h *Host) Handler() http.Handler { return h.plane }
+
 // Addr returns the data-plane listener's address (useful with ":0").
 func (h *Host) Addr() net.Addr { return h.dataLn.Addr() }
 

@@ -31,6 +31,12 @@ func getBody(ctx context.Context, m api.Module, stack []uint64) {
 	ex, isReq := bodyKind(i, "get_body", stack[0], false)
 	buf, limit := u32ToU(stack[1]), u32ToU(stack[2])
 	if isReq {
+		if i.phase == phaseResponse && !ex.reqBodyRead {
+			// The target may have consumed the body; only a body read or
+			// replaced during on_request is still available.
+			stack[0] = abi.PackStatusLen(abi.StatusUnsupported, 0)
+			return
+		}
 		b, st := ex.RequestBody()
 		if st != abi.StatusOK {
 			stack[0] = abi.PackStatusLen(st, 0)
@@ -51,12 +57,12 @@ func bodyWrite(ctx context.Context, m api.Module, stack []uint64, fn string, rep
 	ex, isReq := bodyKind(i, fn, stack[0], true)
 	b := read(m, u32ToU(stack[1]), u32ToU(stack[2]), fn)
 	if isReq {
-		cur, st := ex.RequestBody()
-		if st != abi.StatusOK && replace == false {
-			stack[0] = uint64(st)
-			return
-		}
 		if !replace {
+			cur, st := ex.RequestBody()
+			if st != abi.StatusOK {
+				stack[0] = uint64(st)
+				return
+			}
 			b = append(cur[:len(cur):len(cur)], b...)
 		}
 		if int64(len(b)) > ex.MaxBody {
@@ -99,7 +105,7 @@ func getStatus(ctx context.Context, _ api.Module, stack []uint64) {
 	stack[0] = uint64(ex.Status)
 }
 
-func validStatus(code uint32) bool { return code >= 100 && code <= 999 }
+func validStatus(code uint32) bool { return code >= 200 && code <= 999 }
 
 func setStatus(ctx context.Context, _ api.Module, stack []uint64) {
 	ex := instanceOf(ctx).needPhase("set_status", reqPhases...)

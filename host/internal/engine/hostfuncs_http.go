@@ -91,6 +91,18 @@ func headers(i *Instance, fn string, kind uint64, write bool) (http.Header, *Exc
 	return nil, nil
 }
 
+func isRequest(kind uint64) bool { return abi.HeaderKind(api.DecodeU32(kind)) == abi.HeaderKindRequest }
+
+// values returns a header's values; the request's Host (which net/http keeps
+// outside the header map) is visible as a header.
+func values(h http.Header, ex *Exchange, kind uint64, name []byte) []string {
+	vals := lookup(h, name)
+	if len(vals) == 0 && isRequest(kind) && ex.Request.Host != "" && strings.EqualFold(string(name), "Host") {
+		vals = []string{ex.Request.Host}
+	}
+	return vals
+}
+
 // lookup finds a header's values without allocating when the guest passes
 // the canonical form.
 func lookup(h http.Header, name []byte) []string {
@@ -103,11 +115,7 @@ func lookup(h http.Header, name []byte) []string {
 func getHeader(ctx context.Context, m api.Module, stack []uint64) {
 	i := instanceOf(ctx)
 	h, ex := headers(i, "get_header", stack[0], false)
-	name := read(m, u32ToU(stack[1]), u32ToU(stack[2]), "get_header")
-	vals := lookup(h, name)
-	if len(vals) == 0 && abi.HeaderKind(stack[0]) == abi.HeaderKindRequest && strings.EqualFold(string(name), "Host") {
-		vals = []string{ex.Request.Host}
-	}
+	vals := values(h, ex, stack[0], read(m, u32ToU(stack[1]), u32ToU(stack[2]), "get_header"))
 	if len(vals) == 0 {
 		stack[0] = abi.PackFoundLen(false, 0)
 		return
@@ -130,18 +138,21 @@ func nulJoin(vals []string) []byte {
 
 func getHeaderValues(ctx context.Context, m api.Module, stack []uint64) {
 	i := instanceOf(ctx)
-	h, _ := headers(i, "get_header_values", stack[0], false)
-	vals := lookup(h, read(m, u32ToU(stack[1]), u32ToU(stack[2]), "get_header_values"))
+	h, ex := headers(i, "get_header_values", stack[0], false)
+	vals := values(h, ex, stack[0], read(m, u32ToU(stack[1]), u32ToU(stack[2]), "get_header_values"))
 	n := writeBytes(m, u32ToU(stack[3]), u32ToU(stack[4]), nulJoin(vals), "get_header_values")
 	stack[0] = abi.PackCountLen(uint32(len(vals)), n)
 }
 
 func getHeaderNames(ctx context.Context, m api.Module, stack []uint64) {
 	i := instanceOf(ctx)
-	h, _ := headers(i, "get_header_names", stack[0], false)
-	names := make([]string, 0, len(h))
+	h, ex := headers(i, "get_header_names", stack[0], false)
+	names := make([]string, 0, len(h)+1)
 	for k := range h {
 		names = append(names, k)
+	}
+	if isRequest(stack[0]) && ex.Request.Host != "" && h["Host"] == nil {
+		names = append(names, "Host")
 	}
 	slices.Sort(names)
 	n := writeBytes(m, u32ToU(stack[1]), u32ToU(stack[2]), nulJoin(names), "get_header_names")
@@ -151,7 +162,7 @@ func getHeaderNames(ctx context.Context, m api.Module, stack []uint64) {
 // managed headers are computed by the host; plugins may not set them.
 func managed(name string) bool {
 	switch name {
-	case "Content-Length", "Transfer-Encoding", "Connection", "Trailer", "Upgrade", "Te":
+	case "Content-Length", "Transfer-Encoding", "Connection", "Trailer", "Upgrade", "Te", "Host":
 		return true
 	}
 	return false

@@ -88,7 +88,7 @@ func kvWrite(ctx context.Context, m api.Module, stack []uint64, fn string, expec
 	ttl := int64(stack[4])
 	switch {
 	case kv == nil:
-		stack[0] = uint64(abi.StatusUnavailable)
+		stack[0] = uint64(abi.StatusDenied)
 	case ttl < 0:
 		stack[0] = uint64(abi.StatusInvalidArgument)
 	case len(val) > i.p.cfg.MaxKVValueBytes:
@@ -121,7 +121,7 @@ func kvDelete(ctx context.Context, m api.Module, stack []uint64) {
 		return
 	}
 	if kv == nil {
-		stack[0] = uint64(abi.StatusUnavailable)
+		stack[0] = uint64(abi.StatusDenied)
 		return
 	}
 	found, err := kv.KVDelete(i.p.b.KVNamespace, key)

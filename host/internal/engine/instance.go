@@ -151,6 +151,9 @@ func (i *Instance) call(ctx context.Context, ex *Exchange, ph phase, fn api.Func
 	}
 	i.calls++
 	i.ex, i.phase = ex, ph
+	if ph == phaseRequest && i.features.IsEnabled(abi.FeatureBufferResponse) {
+		ex.features.response = true
+	}
 	cctx, cancel := context.WithTimeout(i.baseCtx, i.p.cfg.CallTimeout)
 	stop := context.AfterFunc(ctx, cancel) // the client went away
 	start := time.Now()

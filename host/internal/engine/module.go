@@ -143,6 +143,9 @@ func (m *Module) validate() error {
 			errs = append(errs, errors.New("the module is a WASI command (exports _start); build it as a reactor with -buildmode=c-shared"))
 		}
 	}
+	if def, ok := exports[abi.InitializeExport]; ok && (len(def.ParamTypes()) != 0 || len(def.ResultTypes()) != 0) {
+		errs = append(errs, fmt.Errorf("export %q must have type ()->()", abi.InitializeExport))
+	}
 	_, m.hasInit = exports[abi.InitializeExport]
 	_, m.hasConfigure = exports[abi.ExportOnConfigure]
 	_, m.hasResponse = exports[abi.ExportOnResponse]
