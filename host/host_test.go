@@ -325,3 +325,34 @@ func TestSwapUnderLoad(t *testing.T) {
 		t.Fatalf("%d of %d requests failed during swaps", failed.Load(), total.Load())
 	}
 }
+
+func TestShutdownDrainsInFlightRequests(t *testing.T) {
+	th := startHost(t, nil)
+	th.upload("slow", testwasm.Slow)
+	th.route("slow", `{"path":"/slow","handler":{"plugin":"slow"}}`)
+	done := make(chan resp, 4)
+	for range 4 {
+		go func() {
+			res, err := th.client.Get(th.base + "/slow")
+			if err != nil {
+				done <- resp{status: -1, body: []byte(err.Error())}
+				return
+			}
+			defer res.Body.Close()
+			b := make([]byte, 16)
+			n, _ := res.Body.Read(b)
+			done <- resp{status: res.StatusCode, body: b[:n]}
+		}()
+	}
+	time.Sleep(100 * time.Millisecond) // the requests are inside the plugin
+	th.stop()
+	for range 4 {
+		r := <-done
+		if r.status != 200 || string(r.body) != "slow" {
+			t.Errorf("in-flight request got %d %q during shutdown", r.status, r.body)
+		}
+	}
+	if _, err := th.client.Get(th.base + "/slow"); err == nil {
+		t.Error("a request after shutdown was served")
+	}
+}

@@ -40,4 +40,5 @@ var (
 	OnResponseTrap  = Get("on_response_trap")
 	SlowConfigure   = Get("slow_configure")
 	HostCall        = Get("hostcall")
+	Slow            = Get("slow")
 )

@@ -1,0 +1,47 @@
+package host
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDecodeConfig(t *testing.T) {
+	c, err := DecodeConfig([]byte(`{"listen":":9000","limits":{"call_timeout":"250ms","memory_pages":128}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != ":9000" || time.Duration(c.Limits.CallTimeout) != 250*time.Millisecond || c.Limits.MemoryPages != 128 {
+		t.Fatalf("decoded %+v", c)
+	}
+	for _, tc := range []struct{ in, want string }{
+		{`{"listne":":1"}`, `unknown field "listne"`},
+		{`{"limits":{"call_timeout":5}}`, "duration must be a string"},
+		{`{"limits":{"call_timeout":"soon"}}`, "invalid duration"},
+		{`{} {}`, "unexpected data"},
+		{`[`, "unexpected EOF"},
+	} {
+		if _, err := DecodeConfig([]byte(tc.in)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	err := Config{Listen: "nope", AdminListen: "also-nope", LogLevel: "loud", Limits: Limits{MemoryPages: 70000}}.Validate()
+	if err == nil {
+		t.Fatal("invalid config accepted")
+	}
+	for _, want := range []string{"listen", "admin_listen", "log_level", "memory_pages"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %s: %v", want, err)
+		}
+	}
+	if err := (Config{}).Validate(); err != nil {
+		t.Fatalf("zero config: %v", err)
+	}
+	d := Config{}.withDefaults()
+	if d.Listen != ":8080" || d.AdminListen != "127.0.0.1:8081" || d.DataDir != "./hostd-data" {
+		t.Fatalf("defaults %+v", d)
+	}
+}
