@@ -1,0 +1,125 @@
+package examples_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hostd/hostd/host"
+	"github.com/hostd/hostd/internal/guestbuild"
+)
+
+// hostd runs a real hostd on loopback for one test.
+type hostd struct {
+	t            *testing.T
+	base, admin  string
+	token        string
+	shutdownOnce sync.Once
+	h            *host.Host
+}
+
+func start(t *testing.T) *hostd {
+	t.Helper()
+	dir := t.TempDir()
+	h, err := host.New(host.Config{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: dir,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := host.MintAdminToken(dir, "admin", "examples", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &hostd{t: t, h: h, token: tok, base: "http://" + h.Addr().String(), admin: "http://" + h.AdminAddr().String()}
+	t.Cleanup(func() { _ = h.Shutdown(context.Background()) })
+	return d
+}
+
+func (d *hostd) call(method, url string, body []byte, hdr map[string]string) (int, http.Header, string) {
+	d.t.Helper()
+	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, string(b)
+}
+
+func (d *hostd) put(path string, body []byte) {
+	d.t.Helper()
+	code, _, b := d.call("PUT", d.admin+path, body, map[string]string{"Authorization": "Bearer " + d.token})
+	if code != 200 && code != 201 {
+		d.t.Fatalf("PUT %s: %d %s", path, code, b)
+	}
+}
+
+func (d *hostd) putErr(path string, body []byte) int {
+	d.t.Helper()
+	code, _, _ := d.call("PUT", d.admin+path, body, map[string]string{"Authorization": "Bearer " + d.token})
+	return code
+}
+
+func TestHello(t *testing.T) {
+	d := start(t)
+	d.put("/v1/plugins/hello", guestbuild.Build(t, "examples/hello"))
+	d.put("/v1/routes/hello", []byte(`{"path":"/hello/{name}","methods":["GET"],"handler":{"plugin":"hello"}}`))
+	d.put("/v1/routes/hello-q", []byte(`{"path":"/hello","handler":{"plugin":"hello"}}`))
+	d.put("/v1/routes/hi", []byte(`{"path":"/hi/{name}","handler":{"plugin":"hello","config":{"greeting":"hi"}}}`))
+	for _, tc := range []struct{ path, want string }{
+		{"/hello/bob", "hello, bob"},
+		{"/hello?name=ann", "hello, ann"},
+		{"/hello", "hello, world"},
+		{"/hi/bob", "hi, bob"},
+	} {
+		code, hdr, body := d.call("GET", d.base+tc.path, nil, nil)
+		if code != 200 || body != tc.want || !strings.HasPrefix(hdr.Get("Content-Type"), "text/plain") {
+			t.Errorf("%s: %d %q %q, want 200 %q text/plain", tc.path, code, hdr.Get("Content-Type"), body, tc.want)
+		}
+	}
+	if code := d.putErr("/v1/routes/bad", []byte(`{"path":"/bad","handler":{"plugin":"hello","config":{"greeting":1}}}`)); code != 422 {
+		t.Errorf("invalid greeting accepted: %d", code)
+	}
+}
+
+func TestHeaderFilter(t *testing.T) {
+	d := start(t)
+	d.put("/v1/plugins/headerfilter", guestbuild.Build(t, "examples/headerfilter"))
+	d.put("/v1/plugins/hello", guestbuild.Build(t, "examples/hello"))
+	cfg := `{"require":{"X-Api-Key":"secret"},"deny":["X-Debug"],"set_response":{"X-Filtered":"yes"}}`
+	d.put("/v1/routes/r", []byte(`{"path":"/p/{name}","filters":[{"plugin":"headerfilter","config":`+cfg+`}],"handler":{"plugin":"hello"}}`))
+
+	code, hdr, body := d.call("GET", d.base+"/p/bob", nil, map[string]string{"X-Api-Key": "secret"})
+	if code != 200 || body != "hello, bob" || hdr.Get("X-Filtered") != "yes" {
+		t.Errorf("allowed: %d %q X-Filtered=%q", code, body, hdr.Get("X-Filtered"))
+	}
+	for name, h := range map[string]map[string]string{
+		"missing key": nil,
+		"wrong key":   {"X-Api-Key": "guess"},
+		"denied hdr":  {"X-Api-Key": "secret", "X-Debug": "1"},
+	} {
+		code, _, body := d.call("GET", d.base+"/p/bob", nil, h)
+		var e struct{ Error struct{ Code string } }
+		_ = json.Unmarshal([]byte(body), &e)
+		if code != 403 || e.Error.Code != "denied" || strings.Contains(body, "secret") {
+			t.Errorf("%s: %d %s", name, code, body)
+		}
+	}
+	if code := d.putErr("/v1/routes/bad", []byte(`{"path":"/bad","filters":[{"plugin":"headerfilter","config":{"deny_status":"x"}}],"handler":{"plugin":"hello"}}`)); code != 422 {
+		t.Errorf("invalid filter config accepted: %d", code)
+	}
+}
