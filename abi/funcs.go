@@ -98,8 +98,10 @@ const (
 	//	(func (param $status i32) (param $body i32) (param $body_len i32) (result i32))
 	FuncSendResponse = "send_response"
 
-	// FuncKVGet reads a key of the plugin's KV namespace; returns FoundLen
-	// and, when $rev is not 0, writes the entry's revision there (u64 LE).
+	// FuncKVGet reads a key of the plugin's KV namespace; returns StatusLen
+	// (StatusNotFound when absent or expired, StatusDenied or
+	// StatusUnavailable when the store cannot answer) and, on StatusOK with
+	// $rev not 0, writes the entry's revision there (u64 LE).
 	//	(func (param $key i32) (param $key_len i32) (param $buf i32) (param $buf_limit i32) (param $rev i32) (result i64))
 	FuncKVGet = "kv_get"
 	// FuncKVPut writes a key unconditionally; $ttl_ms > 0 sets an expiry.
@@ -115,7 +117,7 @@ const (
 	FuncKVDelete = "kv_delete"
 	// FuncKVList writes up to $max keys that start with the prefix and sort
 	// after $after, each as a u32 LE length and the key bytes; returns
-	// CountLen.
+	// StatusLen (an empty page is StatusOK with length 0).
 	//	(func (param $prefix i32) (param $prefix_len i32) (param $after i32) (param $after_len i32) (param $max i32) (param $buf i32) (param $buf_limit i32) (result i64))
 	FuncKVList = "kv_list"
 )

@@ -56,24 +56,25 @@ func kvGet(ctx context.Context, m api.Module, stack []uint64) {
 	kv := kvStore(i, "kv_get")
 	key, ok := kvKey(m, stack[0], stack[1], "kv_get", stack)
 	if !ok {
-		stack[0] = abi.PackFoundLen(false, 0)
+		stack[0] = abi.PackStatusLen(abi.Status(stack[0]), 0)
 		return
 	}
 	if kv == nil {
-		stack[0] = abi.PackFoundLen(false, 0)
+		stack[0] = abi.PackStatusLen(abi.StatusDenied, 0)
 		return
 	}
 	v, rev, found, err := kv.KVGet(i.p.b.KVNamespace, key)
-	if err != nil || !found {
-		if err != nil {
-			i.p.guestLog(-4, "kv_get failed: "+err.Error(), "host")
-		}
-		stack[0] = abi.PackFoundLen(false, 0)
-		return
+	switch {
+	case err != nil:
+		i.p.cfg.Logger.Warn("kv_get failed", "plugin", i.p.b.Plugin, "error", err)
+		stack[0] = abi.PackStatusLen(kvStatus(err), 0)
+	case !found:
+		stack[0] = abi.PackStatusLen(abi.StatusNotFound, 0)
+	default:
+		n := writeBytes(m, u32ToU(stack[2]), u32ToU(stack[3]), v, "kv_get")
+		writeU64(m, u32ToU(stack[4]), rev, "kv_get")
+		stack[0] = abi.PackStatusLen(abi.StatusOK, n)
 	}
-	n := writeBytes(m, u32ToU(stack[2]), u32ToU(stack[3]), v, "kv_get")
-	writeU64(m, u32ToU(stack[4]), rev, "kv_get")
-	stack[0] = abi.PackFoundLen(true, n)
 }
 
 // kvWrite implements kv_put (expect == nil) and kv_cas.
@@ -141,8 +142,12 @@ func kvList(ctx context.Context, m api.Module, stack []uint64) {
 	prefix := read(m, u32ToU(stack[0]), u32ToU(stack[1]), "kv_list")
 	after := read(m, u32ToU(stack[2]), u32ToU(stack[3]), "kv_list")
 	max := int(api.DecodeI32(stack[4]))
-	if kv == nil || max <= 0 {
-		stack[0] = abi.PackCountLen(0, 0)
+	switch {
+	case kv == nil:
+		stack[0] = abi.PackStatusLen(abi.StatusDenied, 0)
+		return
+	case max <= 0:
+		stack[0] = abi.PackStatusLen(abi.StatusInvalidArgument, 0)
 		return
 	}
 	if len(after) == 0 {
@@ -150,7 +155,8 @@ func kvList(ctx context.Context, m api.Module, stack []uint64) {
 	}
 	keys, err := kv.KVList(i.p.b.KVNamespace, prefix, after, min(max, abi.MaxKVListKeys))
 	if err != nil {
-		stack[0] = abi.PackCountLen(0, 0)
+		i.p.cfg.Logger.Warn("kv_list failed", "plugin", i.p.b.Plugin, "error", err)
+		stack[0] = abi.PackStatusLen(kvStatus(err), 0)
 		return
 	}
 	size := 0
@@ -163,5 +169,5 @@ func kvList(ctx context.Context, m api.Module, stack []uint64) {
 		out = append(out, k...)
 	}
 	n := writeBytes(m, u32ToU(stack[5]), u32ToU(stack[6]), out, "kv_list")
-	stack[0] = abi.PackCountLen(uint32(len(keys)), n)
+	stack[0] = abi.PackStatusLen(abi.StatusOK, n)
 }

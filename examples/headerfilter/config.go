@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// rawConfig is the JSON configuration; README.md documents every field.
+type rawConfig struct {
+	Require     map[string]string `json:"require"`
+	Deny        []string          `json:"deny"`
+	DenyStatus  *int              `json:"deny_status"`
+	SetRequest  map[string]string `json:"set_request"`
+	SetResponse map[string]string `json:"set_response"`
+}
+
+// header is a header name and value from the configuration.
+type header struct{ name, value string }
+
+// filterConfig is the validated configuration, with maps turned into
+// slices sorted by name so that checks run in a stable order.
+type filterConfig struct {
+	require     []header
+	deny        []string
+	denyStatus  int
+	setRequest  []header
+	setResponse []header
+}
+
+const defaultDenyStatus = 403
+
+// configure parses and validates the configuration; on error the previous
+// configuration is cleared, so a rejected instance never filters.
+func configure(raw []byte) error {
+	cfg = filterConfig{}
+	c, err := parse(raw)
+	if err != nil {
+		return errors.New("headerfilter: configuration: " + err.Error())
+	}
+	cfg = c
+	return nil
+}
+
+func parse(raw []byte) (filterConfig, error) {
+	var rc rawConfig
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
+		return filterConfig{}, errors.New("must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rc); err != nil {
+		return filterConfig{}, err
+	}
+	c := filterConfig{denyStatus: defaultDenyStatus}
+	if rc.DenyStatus != nil {
+		if *rc.DenyStatus < 400 || *rc.DenyStatus > 599 {
+			return filterConfig{}, errors.New("deny_status must be 400..599, got " + strconv.Itoa(*rc.DenyStatus))
+		}
+		c.denyStatus = *rc.DenyStatus
+	}
+	var err error
+	if c.require, err = headers("require", rc.Require); err != nil {
+		return filterConfig{}, err
+	}
+	if c.setRequest, err = headers("set_request", rc.SetRequest); err != nil {
+		return filterConfig{}, err
+	}
+	if c.setResponse, err = headers("set_response", rc.SetResponse); err != nil {
+		return filterConfig{}, err
+	}
+	for _, name := range rc.Deny {
+		if !validName(name) {
+			return filterConfig{}, errors.New("deny: invalid header name " + strconv.Quote(name))
+		}
+	}
+	c.deny = rc.Deny
+	return c, nil
+}
+
+// headers validates a name → value map and returns it sorted by name.
+func headers(field string, m map[string]string) ([]header, error) {
+	out := make([]header, 0, len(m))
+	for name, value := range m {
+		if !validName(name) {
+			return nil, errors.New(field + ": invalid header name " + strconv.Quote(name))
+		}
+		if !validValue(value) {
+			return nil, errors.New(field + ": invalid value for " + name)
+		}
+		out = append(out, header{name, value})
+	}
+	slices.SortFunc(out, func(a, b header) int { return strings.Compare(a.name, b.name) })
+	return out, nil
+}
+
+// validName reports whether s is an HTTP token (RFC 9110).
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		isAlnum := c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !isAlnum && strings.IndexByte("!#$%&'*+-.^_`|~", c) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// validValue rejects control characters other than horizontal tab.
+func validValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
