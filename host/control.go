@@ -83,7 +83,8 @@ func resolveBinding(st registry.State, b model.Binding) (dataplane.ResolvedBindi
 	if len(cfg) == 0 {
 		cfg = []byte("{}")
 	}
-	return dataplane.ResolvedBinding{Plugin: b.Plugin, Version: n, SHA256: v.SHA256, Config: cfg}, nil
+	return dataplane.ResolvedBinding{Plugin: b.Plugin, Version: n, SHA256: v.SHA256, Config: cfg,
+		FailOpen: b.FailsOpen()}, nil
 }
 
 // build builds a candidate generation for st and checks that none of the

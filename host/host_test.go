@@ -356,3 +356,27 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 		t.Error("a request after shutdown was served")
 	}
 }
+
+func TestFilterFailurePolicy(t *testing.T) {
+	th := startHost(t, nil)
+	th.upload("hello", testwasm.Hello)
+	th.upload("trap", testwasm.Trap)
+	th.upload("resptrap", testwasm.OnResponseTrap)
+	th.route("closed", `{"path":"/closed","filters":[{"plugin":"trap"}],"handler":{"plugin":"hello"}}`)
+	th.route("open", `{"path":"/open","filters":[{"plugin":"trap","failure":"open"},{"plugin":"resptrap","failure":"open"}],"handler":{"plugin":"hello"}}`)
+	th.route("resp-closed", `{"path":"/resp-closed","filters":[{"plugin":"resptrap","failure":"closed"}],"handler":{"plugin":"hello"}}`)
+	expectStatus(t, th.get("/closed"), 500)
+	r := th.get("/open")
+	expectStatus(t, r, 200)
+	if string(r.body) != "hello from wat" {
+		t.Errorf("fail-open body %q", r.body)
+	}
+	expectStatus(t, th.get("/resp-closed"), 500)
+	for _, body := range []string{
+		`{"path":"/x","filters":[{"plugin":"trap","failure":"sometimes"}],"handler":{"plugin":"hello"}}`,
+		`{"path":"/x","handler":{"plugin":"hello","failure":"open"}}`,
+	} {
+		r := th.adminDo("PUT", "/v1/routes/x", []byte(body))
+		expectStatus(t, r, 400)
+	}
+}

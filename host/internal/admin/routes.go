@@ -115,9 +115,19 @@ func normaliseRoute(rt *model.Route) error {
 		return invalidRoute(`a handler is required: add "handler": {"plugin": "NAME"}`)
 	}
 	for i := range rt.Filters {
-		if err := normaliseBinding(&rt.Filters[i], "filters["+strconv.Itoa(i)+"]"); err != nil {
+		where := "filters[" + strconv.Itoa(i) + "]"
+		if err := normaliseBinding(&rt.Filters[i], where); err != nil {
 			return err
 		}
+		switch rt.Filters[i].Failure {
+		case "", model.FailClosed, model.FailOpen:
+		default:
+			return invalidRoute(`%s has "failure" %q; use "closed" (fail the request, the default) or "open" (skip the filter)`,
+				where, rt.Filters[i].Failure)
+		}
+	}
+	if rt.Handler.Failure != "" {
+		return invalidRoute(`handler cannot have "failure": a handler that fails always fails the request`)
 	}
 	return normaliseBinding(rt.Handler, "handler")
 }

@@ -58,7 +58,7 @@ func (p *Plane) buildRoute(ctx context.Context, g *Generation, in RouteInput) (h
 			return nil, fmt.Errorf("plugin %s version %d: %w", b.Plugin, b.Version, err)
 		}
 		g.pools = append(g.pools, sp)
-		rt.chain = append(rt.chain, sp.pool)
+		rt.chain = append(rt.chain, element{pool: sp.pool, failOpen: b.FailOpen})
 	}
 	return rt, nil
 }

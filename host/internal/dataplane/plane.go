@@ -64,6 +64,9 @@ type ResolvedBinding struct {
 	Version int
 	SHA256  string
 	Config  []byte
+	// FailOpen skips this filter instead of failing the request when the
+	// plugin itself fails.
+	FailOpen bool
 }
 
 // RouteInput is one route with its bindings resolved (filters, then the

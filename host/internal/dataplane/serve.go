@@ -18,8 +18,14 @@ import (
 type route struct {
 	id    string
 	p     *Plane
-	chain []*engine.Pool // filters, then the handler
+	chain []element // filters, then the handler
 	obs   *metrics.RouteObserver
+}
+
+// element is one binding of a route's chain.
+type element struct {
+	pool     *engine.Pool
+	failOpen bool // a failing filter is skipped instead of failing the request
 }
 
 // failure is why a request did not get the plugins' response.
@@ -36,11 +42,11 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ex := engine.NewExchange(r, router.Vars(r), w.Header().Get("X-Request-ID"), rt.p.cfg.MaxBodyBytes)
 	defer ex.Release()
-	var held [8]*engine.Instance
-	insts := held[:0]
+	var buf [8]held
+	insts := buf[:0]
 	f := rt.run(r.Context(), ex, &insts)
-	for _, inst := range insts {
-		inst.Release()
+	for _, h := range insts {
+		h.inst.Release()
 	}
 	status := ex.Status
 	if f != nil {
@@ -54,18 +60,31 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]*engine.Instance) *failure {
+// held is an instance whose on_request ran, kept for on_response.
+type held struct {
+	inst *engine.Instance
+	el   element
+}
+
+func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]held) *failure {
 	responded := false
-	for _, pool := range rt.chain {
-		inst, err := pool.Get(ctx)
+	for _, el := range rt.chain {
+		inst, err := el.pool.Get(ctx)
 		if err != nil {
-			return pluginFailure(pool.Binding(), "acquire", err)
+			if f := rt.filterFailed(ctx, el, "acquire", err); f != nil {
+				return f
+			}
+			continue
 		}
-		*insts = append(*insts, inst)
 		act, err := inst.OnRequest(ctx, ex)
 		if err != nil {
-			return pluginFailure(pool.Binding(), "on_request", err)
+			inst.Release()
+			if f := rt.filterFailed(ctx, el, "on_request", err); f != nil {
+				return f
+			}
+			continue
 		}
+		*insts = append(*insts, held{inst, el})
 		if ex.TooLarge {
 			return tooLarge()
 		}
@@ -79,15 +98,28 @@ func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]*engine.
 			message: "the route's handler finished without producing a response"}
 	}
 	for i := len(*insts) - 1; i >= 0; i-- {
-		inst := (*insts)[i]
-		if err := inst.OnResponse(ctx, ex); err != nil {
-			name, version := inst.Plugin()
-			return pluginFailure(engine.Binding{Plugin: name, Version: version}, "on_response", err)
+		h := (*insts)[i]
+		if err := h.inst.OnResponse(ctx, ex); err != nil {
+			if f := rt.filterFailed(ctx, h.el, "on_response", err); f != nil {
+				return f
+			}
 		}
 	}
 	if ex.TooLarge {
 		return tooLarge()
 	}
+	return nil
+}
+
+// filterFailed decides what a plugin failure does to the request: nil when
+// the element fails open (it is skipped, and logged), else the failure.
+func (rt *route) filterFailed(ctx context.Context, el element, phase string, err error) *failure {
+	f := pluginFailure(el.pool.Binding(), phase, err)
+	if !el.failOpen || ctx.Err() != nil {
+		return f
+	}
+	rt.p.log.Warn("filter failed open", "route", rt.id, "plugin", f.plugin, "version", f.version,
+		"phase", phase, "error", err)
 	return nil
 }
 

@@ -45,7 +45,21 @@ type Binding struct {
 	Version int `json:"version,omitempty"`
 	// Config is passed to the plugin's on_configure (get_config). Default: {}.
 	Config json.RawMessage `json:"config,omitempty"`
+	// Failure says what happens to the request when this filter itself fails
+	// (trap, timeout, busy): "closed" (default) fails the request, "open"
+	// skips the filter and continues the chain. Not allowed on the handler.
+	Failure string `json:"failure,omitempty"`
 }
+
+// Failure policies of a filter binding.
+const (
+	FailClosed = "closed"
+	FailOpen   = "open"
+)
+
+// FailsOpen reports whether a failure of this filter lets the request
+// continue.
+func (b *Binding) FailsOpen() bool { return b.Failure == FailOpen }
 
 // Route binds a request pattern to a chain of filters and a target.
 type Route struct {
