@@ -94,6 +94,21 @@ var golden = []struct {
 	{"FuncKVCAS", abi.FuncKVCAS, `string("kv_cas")`},
 	{"FuncKVDelete", abi.FuncKVDelete, `string("kv_delete")`},
 	{"FuncKVList", abi.FuncKVList, `string("kv_list")`},
+	{"FuncJWTVerify", abi.FuncJWTVerify, `string("jwt_verify")`},
+	{"FuncRateLimitTake", abi.FuncRateLimitTake, `string("ratelimit_take")`},
+	{"FuncBreakerAllow", abi.FuncBreakerAllow, `string("breaker_allow")`},
+	{"FuncBreakerReport", abi.FuncBreakerReport, `string("breaker_report")`},
+
+	{"RateLimitTokenBucket", abi.RateLimitTokenBucket, `abi.RateLimitAlgorithm(0)`},
+	{"RateLimitSlidingWindow", abi.RateLimitSlidingWindow, `abi.RateLimitAlgorithm(1)`},
+
+	{"BreakerClosed", abi.BreakerClosed, `abi.BreakerState(0)`},
+	{"BreakerOpen", abi.BreakerOpen, `abi.BreakerState(1)`},
+	{"BreakerHalfOpen", abi.BreakerHalfOpen, `abi.BreakerState(2)`},
+
+	{"BreakerConfigSize", abi.BreakerConfigSize, `int(32)`},
+	{"BreakerOutSize", abi.BreakerOutSize, `int(16)`},
+	{"RateLimitOutSize", abi.RateLimitOutSize, `int(32)`},
 
 	{"I32", abi.I32, `abi.ValueType(127)`},
 	{"I64", abi.I64, `abi.ValueType(126)`},
@@ -140,6 +155,11 @@ var goldenHostFunctions = []string{
 	"kv_cas i32,i32,i32,i32,i64,i64,i32->i32",
 	"kv_delete i32,i32->i32",
 	"kv_list i32,i32,i32,i32,i32,i32,i32->i64",
+
+	"jwt_verify i32,i32,i32,i32,i32,i32,i32,i32->i64",
+	"ratelimit_take i32,i32,i64,i64,i64,i64,i32,i32->i32",
+	"breaker_allow i32,i32,i32,i32->i32",
+	"breaker_report i32,i32,i32,i32,i64->i32",
 }
 
 // goldenGuestExports is abi.GuestExports written out, in order.
@@ -343,6 +363,13 @@ func TestEnumStrings(t *testing.T) {
 		{abi.LogLevel(-2), "level(-2)"},
 		{abi.I32, "i32"},
 		{abi.I64, "i64"},
+		{abi.RateLimitTokenBucket, "token_bucket"},
+		{abi.RateLimitSlidingWindow, "sliding_window"},
+		{abi.RateLimitAlgorithm(2), "algorithm(2)"},
+		{abi.BreakerClosed, "closed"},
+		{abi.BreakerOpen, "open"},
+		{abi.BreakerHalfOpen, "half_open"},
+		{abi.BreakerState(3), "state(3)"},
 	} {
 		if s := tc.got.String(); s != tc.want {
 			t.Errorf("%#v.String() = %q, want %q", tc.got, s, tc.want)

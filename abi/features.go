@@ -18,11 +18,18 @@ const (
 	// targets this costs memory and latency, so a guest must ask for it
 	// during on_configure or on_request.
 	FeatureBufferResponse Features = 1 << 1
-	// FeatureJWT is reserved for JWT verification against host key sets.
+	// FeatureJWT: jwt_verify works (the host has JWT key sets). Offered
+	// when the host has the service; jwt_verify does not require enabling
+	// it and returns StatusUnsupported without the service.
 	FeatureJWT Features = 1 << 2
-	// FeatureRateLimit is reserved for host rate-limit buckets.
+	// FeatureRateLimit: ratelimit_take works (the host has rate-limit
+	// buckets). Offered when the host has the service; ratelimit_take does
+	// not require enabling it and returns StatusUnsupported without it.
 	FeatureRateLimit Features = 1 << 3
-	// FeatureBreaker is reserved for host circuit-breaker state.
+	// FeatureBreaker: breaker_allow and breaker_report work (the host has
+	// circuit breakers). Offered when the host has the service; the
+	// functions do not require enabling it, and breaker_allow returns
+	// StatusUnsupported without it.
 	FeatureBreaker Features = 1 << 4
 	// FeatureMessaging is reserved for NATS publish, request and on_message.
 	FeatureMessaging Features = 1 << 5

@@ -120,6 +120,29 @@ const (
 	// StatusLen (an empty page is StatusOK with length 0).
 	//	(func (param $prefix i32) (param $prefix_len i32) (param $after i32) (param $after_len i32) (param $max i32) (param $buf i32) (param $buf_limit i32) (result i64))
 	FuncKVList = "kv_list"
+
+	// FuncJWTVerify verifies a JWT against a host key set (the keys never
+	// enter guest memory) under a policy (JSON: issuer, audience,
+	// algorithms, leeway_ms); returns StatusLen: on StatusOK the verified
+	// claims (JSON object) are written, on StatusDenied a short reason.
+	//	(func (param $keyset i32) (param $keyset_len i32) (param $token i32) (param $token_len i32) (param $policy i32) (param $policy_len i32) (param $buf i32) (param $buf_limit i32) (result i64))
+	FuncJWTVerify = "jwt_verify"
+	// FuncRateLimitTake takes $cost tokens from a named host bucket of
+	// $rate per $period_ms with $burst; StatusOK when allowed, StatusDenied
+	// when limited. When $out is not 0 it receives limit, remaining,
+	// reset_ms and retry_after_ms as four u64 LE.
+	//	(func (param $name i32) (param $name_len i32) (param $rate i64) (param $period_ms i64) (param $burst i64) (param $cost i64) (param $algorithm i32) (param $out i32) (result i32))
+	FuncRateLimitTake = "ratelimit_take"
+	// FuncBreakerAllow asks a named host circuit breaker (configured by the
+	// 32-byte BreakerConfig at $config) whether a call may go ahead:
+	// StatusOK, or StatusUnavailable while open. When $out is not 0 it
+	// receives the state (u32), 4 bytes of padding and retry_after_ms (u64).
+	//	(func (param $name i32) (param $name_len i32) (param $config i32) (param $out i32) (result i32))
+	FuncBreakerAllow = "breaker_allow"
+	// FuncBreakerReport reports the outcome of a call that breaker_allow
+	// admitted and returns the breaker's BreakerState after it.
+	//	(func (param $name i32) (param $name_len i32) (param $config i32) (param $success i32) (param $latency_ms i64) (result i32))
+	FuncBreakerReport = "breaker_report"
 )
 
 // ValueType is a WebAssembly core value type, encoded as in the binary
@@ -198,6 +221,11 @@ var HostFunctions = []Signature{
 	sig(FuncKVCAS, ri32, I32, I32, I32, I32, I64, I64, I32),
 	sig(FuncKVDelete, ri32, I32, I32),
 	sig(FuncKVList, ri64, I32, I32, I32, I32, I32, I32, I32),
+
+	sig(FuncJWTVerify, ri64, I32, I32, I32, I32, I32, I32, I32, I32),
+	sig(FuncRateLimitTake, ri32, I32, I32, I64, I64, I64, I64, I32, I32),
+	sig(FuncBreakerAllow, ri32, I32, I32, I32, I32),
+	sig(FuncBreakerReport, ri32, I32, I32, I32, I32, I64),
 }
 
 // GuestExports lists the function exports a v1 guest may have, with their

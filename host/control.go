@@ -152,5 +152,10 @@ func validateRoute(rt model.Route) error {
 	if err := router.Validate(spec); err != nil {
 		return errs.Wrap(err, errs.Invalid, "invalid_route", "route %q: invalid path or host pattern", rt.ID)
 	}
+	if rt.Upstream != nil {
+		if _, err := dataplane.UpstreamConfig(rt.Upstream); err != nil {
+			return errs.New(errs.Invalid, "invalid_upstream", "route %q: %v", rt.ID, err)
+		}
+	}
 	return nil
 }

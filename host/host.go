@@ -17,6 +17,7 @@ import (
 	"github.com/hostd/hostd/host/internal/dataplane"
 	"github.com/hostd/hostd/host/internal/engine"
 	"github.com/hostd/hostd/host/internal/metrics"
+	"github.com/hostd/hostd/host/internal/policy"
 	"github.com/hostd/hostd/host/internal/registry"
 )
 
@@ -34,6 +35,9 @@ type Host struct {
 	plane   *dataplane.Plane
 	metrics *metrics.Metrics
 	ctl     *control
+	limits  *policy.Limiters
+	brk     *policy.Breakers
+	keys    *keySets
 
 	data, adm       *http.Server
 	dataLn, adminLn net.Listener
@@ -87,6 +91,9 @@ func (h *Host) Start(ctx context.Context) (err error) {
 		return err
 	}
 	h.ctl = &control{h: h}
+	if err := h.registerBuiltins(); err != nil {
+		return err
+	}
 	if err := h.ctl.load(ctx); err != nil {
 		return err
 	}
@@ -104,6 +111,12 @@ func (h *Host) Start(ctx context.Context) (err error) {
 
 func (h *Host) startEngine(ctx context.Context) error {
 	l := h.cfg.Limits
+	h.limits = policy.NewLimiters(time.Now(), maxBuckets)
+	h.brk = policy.NewBreakers(time.Now(), maxBreakers)
+	h.keys = newKeySets()
+	if err := h.loadKeySets(); err != nil {
+		return fmt.Errorf("host: key sets: %w", err)
+	}
 	var err error
 	h.eng, err = engine.New(ctx, engine.Config{
 		CacheDir:            filepath.Join(h.cfg.DataDir, "cache"),
@@ -116,6 +129,9 @@ func (h *Host) startEngine(ctx context.Context) error {
 		MaxBodyBytes:        l.MaxBodyBytes,
 		MaxKVValueBytes:     l.MaxKVValueBytes,
 		KV:                  kvStore{h.reg},
+		RateLimits:          limiters{h.limits},
+		Breakers:            breakers{h.brk},
+		JWT:                 h.keys,
 		Observer:            h.metrics,
 		Logger:              h.log,
 	})
@@ -245,7 +261,9 @@ func (h *Host) sweepKV(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case now := <-t.C:
+			h.limits.Sweep(now)
+			h.brk.Sweep(now)
 			if n, err := h.reg.KVSweep(); err != nil {
 				h.log.Warn("kv sweep failed", "error", err)
 			} else if n > 0 {

@@ -1,7 +1,8 @@
 // Package testwasm holds tiny WebAssembly guests for the host's tests, one
-// behaviour each. Every testdata/NAME.wasm was generated from
-// testdata/NAME.wat by gen.sh (wat2wasm --debug-names); CI runs
-// `gen.sh --check` so the binaries cannot drift from their sources.
+// behaviour each. Every testdata/NAME.wasm is generated from
+// testdata/NAME.wat by gen.sh (wabt 1.0.32, wat2wasm --debug-names) and
+// committed; CI runs check.sh (gen.sh --check) so that the binaries cannot
+// drift from their sources. Each .wat says what its fixture tests.
 package testwasm
 
 import (
@@ -13,7 +14,8 @@ import (
 var files embed.FS
 
 // Get returns the fixture NAME (testdata/NAME.wasm); it panics if there is
-// none, which is a bug in the calling test.
+// none, which is a bug in the calling test. Callers must not modify the
+// returned slice.
 func Get(name string) []byte {
 	b, err := files.ReadFile("testdata/" + name + ".wasm")
 	if err != nil {
@@ -22,23 +24,93 @@ func Get(name string) []byte {
 	return b
 }
 
-// Fixtures, described in their .wat sources.
+// The fixtures. Each is shared: tests must not modify it.
 var (
-	Hello           = Get("hello")
-	Echo            = Get("echo")
-	AddHeader       = Get("addheader")
-	Deny            = Get("deny")
-	Trap            = Get("trap")
-	Loop            = Get("loop")
-	MemBomb         = Get("membomb")
-	MemBombStatic   = Get("membomb_static")
-	NoMarker        = Get("nomarker")
-	BadImport       = Get("badimport")
-	BadSig          = Get("badsig")
+	// Hello is a handler answering 200 "hello from wat". Generated from
+	// testdata/hello.wat by gen.sh.
+	Hello = Get("hello")
+
+	// Echo is a handler answering "METHOD PATH?QUERY name=VAR x-test=HEADER"
+	// (text/plain), built from the request getters with write_body. Generated
+	// from testdata/echo.wat by gen.sh.
+	Echo = Get("echo")
+
+	// AddHeader is a filter: request header X-Added: yes and response header
+	// X-Filter: seen in on_request (continues), X-Response-Phase: yes in
+	// on_response. Generated from testdata/addheader.wat by gen.sh.
+	AddHeader = Get("addheader")
+
+	// Deny is a filter that answers 403 "denied" and ends the chain. Generated
+	// from testdata/deny.wat by gen.sh.
+	Deny = Get("deny")
+
+	// Trap: on_request executes unreachable. Generated from testdata/trap.wat by
+	// gen.sh.
+	Trap = Get("trap")
+
+	// Loop: on_request never returns. Generated from testdata/loop.wat by
+	// gen.sh.
+	Loop = Get("loop")
+
+	// MemBomb: on_request grows memory to the host's limit, then traps.
+	// Generated from testdata/membomb.wat by gen.sh.
+	MemBomb = Get("membomb")
+
+	// MemBombStatic: declares 20000 initial memory pages; must be refused at
+	// upload. Generated from testdata/membomb_static.wat by gen.sh.
+	MemBombStatic = Get("membomb_static")
+
+	// NoMarker: hello without the hostd_abi_v1 marker; must be refused.
+	// Generated from testdata/nomarker.wat by gen.sh.
+	NoMarker = Get("nomarker")
+
+	// BadImport: imports env.abort; must be refused. Generated from
+	// testdata/badimport.wat by gen.sh.
+	BadImport = Get("badimport")
+
+	// BadSig: imports get_path with the wrong type; must be refused. Generated
+	// from testdata/badsig.wat by gen.sh.
+	BadSig = Get("badsig")
+
+	// ConfigureReject: on_configure accepts only an empty or "{}" config (else
+	// invalid_argument); on_request answers 200 "configured". Generated from
+	// testdata/configure_reject.wat by gen.sh.
 	ConfigureReject = Get("configure_reject")
-	ConfigEcho      = Get("config_echo")
-	OnResponseTrap  = Get("on_response_trap")
-	SlowConfigure   = Get("slow_configure")
-	HostCall        = Get("hostcall")
-	Slow            = Get("slow")
+
+	// ConfigEcho: answers 200 with its raw configuration bytes. Generated from
+	// testdata/config_echo.wat by gen.sh.
+	ConfigEcho = Get("config_echo")
+
+	// KV: increments KV key "n" (kv_get, kv_cas, retry on conflict) and answers
+	// 200 with the new count in decimal. Generated from testdata/kv.wat by
+	// gen.sh.
+	KV = Get("kv")
+
+	// OnResponseTrap is a filter that continues, then traps in on_response.
+	// Generated from testdata/on_response_trap.wat by gen.sh.
+	OnResponseTrap = Get("on_response_trap")
+
+	// SlowConfigure: on_configure never returns. Generated from
+	// testdata/slow_configure.wat by gen.sh.
+	SlowConfigure = Get("slow_configure")
+
+	// HostCall: for benchmarks: exports noop() and call_now(n) (n calls of now);
+	// on_request answers 200. Generated from testdata/hostcall.wat by gen.sh.
+	HostCall = Get("hostcall")
+
+	// Slow: on_request busy-waits 300 ms, then answers 200 "slow". Generated
+	// from testdata/slow.wat by gen.sh.
+	Slow = Get("slow")
+
+	// RateLimit: takes a token from rate-limit bucket "b"; 200 or 429 with the
+	// out struct. Generated from testdata/ratelimit.wat by gen.sh.
+	RateLimit = Get("ratelimit")
+
+	// Breaker: drives circuit breaker "br" from the query string. Generated from
+	// testdata/breaker.wat by gen.sh.
+	Breaker = Get("breaker")
+
+	// JWT: verifies the X-Token header against key set "ks". Generated from
+	// testdata/jwt.wat by gen.sh.
+	JWT = Get("jwt")
 )

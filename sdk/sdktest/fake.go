@@ -26,8 +26,14 @@ func put(buf []byte, v string) uint32 {
 func (f fake) EnableFeatures(want abi.Features) abi.Features {
 	f.h.need("enable_features", anyPhase...)
 	got := want & f.h.Offered
-	if f.h.KV.Withheld {
-		got &^= abi.FeatureKV
+	for _, g := range []struct {
+		off bool
+		f   abi.Features
+	}{{f.h.KV.Withheld, abi.FeatureKV}, {f.h.JWT == nil, abi.FeatureJWT},
+		{f.h.RateLimits == nil, abi.FeatureRateLimit}, {f.h.Breakers == nil, abi.FeatureBreaker}} {
+		if g.off {
+			got &^= g.f
+		}
 	}
 	f.h.Enabled |= got
 	if got.IsEnabled(abi.FeatureBufferResponse) {

@@ -58,7 +58,9 @@ type Host struct {
 	Sent bool
 
 	// Offered is the feature set enable_features grants from. Default:
-	// abi.FeatureKV | abi.FeatureBufferResponse.
+	// abi.FeatureKV | abi.FeatureBufferResponse | abi.FeatureJWT |
+	// abi.FeatureRateLimit | abi.FeatureBreaker. The policy bits are
+	// granted only while JWT, RateLimits and Breakers are set.
 	Offered abi.Features
 	// Enabled is the feature set enabled so far.
 	Enabled abi.Features
@@ -67,7 +69,22 @@ type Host struct {
 	// several instances of a plugin. Default: an empty store on Clock.
 	KV *KV
 
-	// Clock is the host's wall clock (now, KV TTLs). Default: time.Now.
+	// JWT answers jwt_verify: out is the claims JSON with abi.StatusOK or a
+	// short reason with abi.StatusDenied; other statuses (abi.StatusNotFound
+	// for an unknown key set, abi.StatusInvalidArgument for a bad policy)
+	// carry no bytes. Default nil: jwt_verify returns abi.StatusUnsupported.
+	JWT func(keyset, token, policy string) (out string, st abi.Status)
+	// RateLimits are the host's rate-limit buckets, on Clock. Share one
+	// between Hosts to simulate plugins naming the same bucket. Default: an
+	// empty set; nil makes ratelimit_take return abi.StatusUnsupported.
+	RateLimits *RateLimits
+	// Breakers are the host's circuit breakers, on Clock. Share one between
+	// Hosts as RateLimits. Default: an empty set; nil makes breaker_allow
+	// return abi.StatusUnsupported.
+	Breakers *Breakers
+
+	// Clock is the host's wall clock (now, KV TTLs, rate limits and
+	// breakers). Default: time.Now.
 	Clock func() time.Time
 	// Rand is the source of random. Default: crypto/rand.Reader.
 	Rand io.Reader
@@ -123,7 +140,9 @@ func New(t testing.TB) *Host {
 		Config:      []byte("{}"),
 		Request:     Request{Method: "GET", Path: "/", Header: http.Header{}, RemoteAddr: "192.0.2.1:41000", ID: "test-request"},
 		Response:    Response{Status: 200, Header: http.Header{}, Buffered: true},
-		Offered:     abi.FeatureKV | abi.FeatureBufferResponse,
+		Offered:     abi.FeatureKV | abi.FeatureBufferResponse | abi.FeatureJWT | abi.FeatureRateLimit | abi.FeatureBreaker,
+		RateLimits:  NewRateLimits(),
+		Breakers:    NewBreakers(),
 		Clock:       time.Now,
 		Rand:        rand.Reader,
 		MaxBody:     1 << 20,

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/hostd/hostd/host/internal/keyset"
 )
 
 // Role is what an admin token allows.
@@ -23,7 +23,6 @@ const (
 const (
 	tokenIssuer   = "hostd"
 	tokenAudience = "hostd-admin"
-	tokenMethod   = "HS256"
 	clockLeeway   = 30 * time.Second
 	howToGetToken = "get a token with: hostd token --data-dir DIR"
 )
@@ -41,40 +40,34 @@ func ParseRole(s string) (Role, error) {
 // canWrite reports whether the role may use write methods.
 func (r Role) canWrite() bool { return r == RoleAdmin }
 
-// claims is the payload of an admin token.
+// claims are the parts of an admin token the API uses.
 type claims struct {
-	Role string `json:"role"`
-	jwt.RegisteredClaims
+	Subject string
 }
 
-// newParser returns the token parser: HS256 only, issuer, audience and
-// expiry required, 30s leeway, time from now.
-func newParser(now func() time.Time) *jwt.Parser {
-	return jwt.NewParser(
-		jwt.WithValidMethods([]string{tokenMethod}),
-		jwt.WithIssuer(tokenIssuer),
-		jwt.WithAudience(tokenAudience),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithLeeway(clockLeeway),
-		jwt.WithTimeFunc(now),
-	)
-}
-
-// verify checks a token and returns its claims and role.
+// verify checks a token — HS256 only; issuer, audience and expiry
+// required; iat not in the future; 30s leeway — and returns its claims and
+// role.
 func (s *server) verify(token string) (*claims, Role, error) {
-	var c claims
-	_, err := s.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) {
-		return s.key, nil
+	c, err := keyset.VerifyHS256(token, s.key, keyset.VerifyOptions{
+		Issuer:        tokenIssuer,
+		Audience:      []string{tokenAudience},
+		Leeway:        clockLeeway,
+		CheckIssuedAt: true,
+		Now:           s.now(),
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("admin: token: %w", err)
 	}
-	role := Role(c.Role)
-	if role != RoleAdmin && role != RoleViewer {
-		return nil, "", fmt.Errorf("admin: token: unknown role %q", c.Role)
+	sub, ok := c["sub"].(string)
+	if _, present := c["sub"]; present && !ok {
+		return nil, "", errors.New("admin: token: sub is not a string")
 	}
-	return &c, role, nil
+	role, _ := c["role"].(string)
+	if r := Role(role); r != RoleAdmin && r != RoleViewer {
+		return nil, "", fmt.Errorf("admin: token: unknown role %q", c["role"])
+	}
+	return &claims{Subject: sub}, Role(role), nil
 }
 
 // bearer extracts the token from an "Authorization: Bearer ..." header.

@@ -1,6 +1,6 @@
 // Package admin is hostd's admin HTTP API: a JSON API that uploads plugins,
 // switches their active version and manages routes, plus /healthz, /readyz
-// and /metrics. It is the only importer of github.com/golang-jwt/jwt/v5.
+// and /metrics. Admin tokens are signed and checked by package keyset.
 //
 // # Basics
 //
@@ -27,6 +27,13 @@
 //	GET    /v1/routes/{id}          200 model.Route                      viewer
 //	PUT    /v1/routes/{id}          route JSON → 201 created / 200       admin
 //	DELETE /v1/routes/{id}          204                                  admin
+//	GET    /v1/keysets              200 {"keysets":[{name,keys}...]}     viewer
+//	GET    /v1/keysets/{name}       200 {"name":...,"keys":[...]}        viewer
+//	PUT    /v1/keysets/{name}       JWKS → 201 created / 200 replaced    admin
+//	DELETE /v1/keysets/{name}       204, 409 while a route uses it       admin
+//
+// Key sets are shown with public material only: HMAC keys as kid, kty and
+// alg, never their secret "k".
 //
 // Every error is {"error":{"code":"...","message":"..."}} with
 // Content-Type application/json. Codes are stable; messages are for people.

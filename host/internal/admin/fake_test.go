@@ -21,7 +21,8 @@ type fakeControl struct {
 	plugins   map[string]*model.Plugin
 	routes    map[string]model.Route
 	lastRoute model.Route
-	fail      error // when set, every method returns it
+	keysets   map[string][]byte // made on first PutKeySet
+	fail      error             // when set, every method returns it
 	clock     time.Time
 }
 

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/hostd/hostd/host/internal/keyset"
 )
 
 // KeyFile is the name of the signing key file in the data dir.
@@ -145,18 +145,15 @@ func MintToken(key []byte, role Role, subject string, ttl time.Duration, now tim
 	if subject == "" {
 		subject = "hostd-cli"
 	}
-	c := claims{
-		Role: string(role),
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    tokenIssuer,
-			Audience:  jwt.ClaimStrings{tokenAudience},
-			Subject:   subject,
-			IssuedAt:  jwt.NewNumericDate(now),
-			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
-			ID:        randomHex(16),
-		},
-	}
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(key)
+	tok, err := keyset.SignHS256(key, map[string]any{
+		"role": string(role),
+		"iss":  tokenIssuer,
+		"aud":  []string{tokenAudience},
+		"sub":  subject,
+		"iat":  now.Unix(),
+		"exp":  now.Add(ttl).Unix(),
+		"jti":  randomHex(16),
+	})
 	if err != nil {
 		return "", fmt.Errorf("admin: mint: %w", err)
 	}

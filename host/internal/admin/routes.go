@@ -111,8 +111,11 @@ func normaliseRoute(rt *model.Route) error {
 		return err
 	}
 	rt.Methods = methods
-	if rt.Handler == nil {
-		return invalidRoute(`a handler is required: add "handler": {"plugin": "NAME"}`)
+	switch {
+	case rt.Handler == nil && rt.Upstream == nil:
+		return invalidRoute(`a target is required: add "handler": {"plugin": "NAME"} or "upstream": {"targets": ["http://HOST:PORT"]}`)
+	case rt.Handler != nil && rt.Upstream != nil:
+		return invalidRoute(`set only one of "handler" and "upstream"`)
 	}
 	for i := range rt.Filters {
 		where := "filters[" + strconv.Itoa(i) + "]"
@@ -125,6 +128,9 @@ func normaliseRoute(rt *model.Route) error {
 			return invalidRoute(`%s has "failure" %q; use "closed" (fail the request, the default) or "open" (skip the filter)`,
 				where, rt.Filters[i].Failure)
 		}
+	}
+	if rt.Handler == nil {
+		return nil
 	}
 	if rt.Handler.Failure != "" {
 		return invalidRoute(`handler cannot have "failure": a handler that fails always fails the request`)

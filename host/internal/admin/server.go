@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/hostd/hostd/host/internal/model"
 )
 
@@ -38,6 +36,16 @@ type Control interface {
 	Route(ctx context.Context, id string) (model.Route, error)
 	// DeleteRoute removes the route with the given ID.
 	DeleteRoute(ctx context.Context, id string) error
+	// PutKeySet stores jwks, a JWKS document the admin API has validated,
+	// as the named key set; created is false when it replaced one.
+	PutKeySet(ctx context.Context, name string, jwks []byte) (created bool, err error)
+	// KeySets returns every key set's document by name.
+	KeySets(ctx context.Context) (map[string][]byte, error)
+	// KeySet returns the named key set's document.
+	KeySet(ctx context.Context, name string) ([]byte, error)
+	// DeleteKeySet removes the named key set; it fails with Conflict
+	// "keyset_in_use" while a route uses it.
+	DeleteKeySet(ctx context.Context, name string) error
 }
 
 // Options configures NewHandler. Zero values mean the documented defaults.
@@ -79,7 +87,6 @@ type server struct {
 	ready     func() error
 	log       *slog.Logger
 	now       func() time.Time
-	parser    *jwt.Parser
 }
 
 // NewHandler returns the admin API as an http.Handler. It fails when
@@ -124,7 +131,6 @@ func newServer(opts Options) (*server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.parser = newParser(s.now)
 	return s, nil
 }
 
@@ -144,6 +150,10 @@ func (s *server) register(mux *http.ServeMux) {
 	mux.Handle("GET /v1/routes/{id}", s.authed(s.getRoute))
 	mux.Handle("PUT /v1/routes/{id}", s.authed(s.putRoute))
 	mux.Handle("DELETE /v1/routes/{id}", s.authed(s.deleteRoute))
+	mux.Handle("GET /v1/keysets", s.authed(s.listKeySets))
+	mux.Handle("GET /v1/keysets/{name}", s.authed(s.getKeySet))
+	mux.Handle("PUT /v1/keysets/{name}", s.authed(s.putKeySet))
+	mux.Handle("DELETE /v1/keysets/{name}", s.authed(s.deleteKeySet))
 }
 
 // handlerFunc is an admin handler: it writes a success response itself and

@@ -17,6 +17,8 @@ import (
 func (p *Plane) Build(ctx context.Context, routes []RouteInput) *Generation {
 	g := &Generation{p: p, Errors: map[string]error{}}
 	g.refs.Store(1)
+	usedUpstreams := map[string]bool{}
+	defer p.keepUpstreams(usedUpstreams)
 	specs := make([]router.Spec, 0, len(routes))
 	for _, in := range routes {
 		rt := in.Route
@@ -26,7 +28,7 @@ func (p *Plane) Build(ctx context.Context, routes []RouteInput) *Generation {
 			g.Errors[rt.ID] = fmt.Errorf("invalid route pattern: %w", err)
 			continue
 		}
-		h, err := p.buildRoute(ctx, g, in)
+		h, err := p.buildRoute(ctx, g, in, usedUpstreams)
 		if err != nil {
 			g.Errors[rt.ID] = err
 			h = unavailable(rt.ID, err)
@@ -47,10 +49,17 @@ func (p *Plane) Build(ctx context.Context, routes []RouteInput) *Generation {
 	return g
 }
 
-func (p *Plane) buildRoute(ctx context.Context, g *Generation, in RouteInput) (http.Handler, error) {
+func (p *Plane) buildRoute(ctx context.Context, g *Generation, in RouteInput, used map[string]bool) (http.Handler, error) {
 	rt := &route{id: in.Route.ID, p: p}
 	if p.cfg.Metrics != nil {
 		rt.obs = p.cfg.Metrics.Route(in.Route.ID)
+	}
+	if m := in.Route.Upstream; m != nil {
+		u, key, err := p.upstreamFor(m)
+		if err != nil {
+			return nil, err
+		}
+		rt.up, used[key] = u, true
 	}
 	for _, b := range in.Bindings {
 		sp, err := p.pool(ctx, b)

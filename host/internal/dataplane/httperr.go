@@ -17,6 +17,12 @@ type errorBody struct {
 	} `json:"error"`
 }
 
+func errorJSON(code, msg, requestID string) errorBody {
+	var b errorBody
+	b.Error.Code, b.Error.Message, b.Error.RequestID = code, msg, requestID
+	return b
+}
+
 // writeError answers with hostd's JSON error format. Messages are hostd's
 // own: guest output never reaches the client on failure.
 func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {

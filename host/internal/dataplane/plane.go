@@ -22,6 +22,7 @@ import (
 	"github.com/hostd/hostd/host/internal/engine"
 	"github.com/hostd/hostd/host/internal/metrics"
 	"github.com/hostd/hostd/host/internal/model"
+	"github.com/hostd/hostd/host/internal/upstream"
 )
 
 // Config wires a Plane.
@@ -43,8 +44,9 @@ type Plane struct {
 	cur atomic.Pointer[Generation]
 	ids requestIDs
 
-	mu    sync.Mutex
-	pools map[poolKey]*sharedPool
+	mu        sync.Mutex
+	pools     map[poolKey]*sharedPool
+	upstreams map[string]*upstream.Upstream // by JSON of model.Upstream
 }
 
 // New returns a Plane that answers 503 until the first Swap.
@@ -55,7 +57,8 @@ func New(cfg Config) *Plane {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 8 << 20
 	}
-	return &Plane{cfg: cfg, log: cfg.Logger, pools: map[poolKey]*sharedPool{}, ids: newRequestIDs()}
+	return &Plane{cfg: cfg, log: cfg.Logger, pools: map[poolKey]*sharedPool{}, ids: newRequestIDs(),
+		upstreams: map[string]*upstream.Upstream{}}
 }
 
 // ResolvedBinding is a binding whose plugin version has been looked up.

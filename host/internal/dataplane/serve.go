@@ -3,6 +3,7 @@ package dataplane
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/hostd/hostd/host/internal/engine"
 	"github.com/hostd/hostd/host/internal/metrics"
 	"github.com/hostd/hostd/host/internal/router"
+	"github.com/hostd/hostd/host/internal/upstream"
 )
 
 // route runs one route's chain: on_request of each element in order until
@@ -18,7 +20,8 @@ import (
 type route struct {
 	id    string
 	p     *Plane
-	chain []element // filters, then the handler
+	chain []element // filters, then the handler (if the target is a plugin)
+	up    *upstream.Upstream
 	obs   *metrics.RouteObserver
 }
 
@@ -93,6 +96,10 @@ func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]held) *f
 			break
 		}
 	}
+	if !responded && rt.up != nil {
+		rt.proxy(ctx, ex)
+		responded = true
+	}
 	if !responded {
 		return &failure{status: http.StatusInternalServerError, code: "no_response",
 			message: "the route's handler finished without producing a response"}
@@ -161,6 +168,14 @@ func writeResponse(w http.ResponseWriter, ex *engine.Exchange) {
 	h := w.Header()
 	for k, v := range ex.Header {
 		h[k] = v
+	}
+	if ex.Stream != nil && !ex.BodyBuffered {
+		if ex.StreamLength >= 0 {
+			h.Set("Content-Length", strconv.FormatInt(ex.StreamLength, 10))
+		}
+		w.WriteHeader(ex.Status)
+		_, _ = io.Copy(w, ex.Stream)
+		return
 	}
 	h.Set("Content-Length", strconv.Itoa(ex.Body.Len()))
 	w.WriteHeader(ex.Status)

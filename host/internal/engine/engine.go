@@ -47,8 +47,13 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxKVValueBytes bounds one KV value. Default 1 MiB.
 	MaxKVValueBytes int
-	// KV stores plugin key-value data. Nil: KV calls return StatusUnavailable.
+	// KV stores plugin key-value data. Nil: KV calls return StatusDenied.
 	KV KVStore
+	// JWT, RateLimits and Breakers back the policy host functions. Nil:
+	// those calls return StatusUnsupported and the feature is not offered.
+	JWT        JWTVerifier
+	RateLimits RateLimiter
+	Breakers   Breakers
 	// Observer receives call outcomes for metrics. Nil: none.
 	Observer Observer
 	// Logger receives engine and guest log lines. Nil: slog.Default().

@@ -29,6 +29,11 @@ type Exchange struct {
 	// BodyBuffered is true while Body holds the complete response body that
 	// on_response may read (always true for Wasm handlers).
 	BodyBuffered bool
+	// Stream is an upstream response body that was not buffered; the data
+	// plane copies it to the client (StreamLength bytes, -1 if unknown) and
+	// closes it.
+	Stream       io.ReadCloser
+	StreamLength int64
 
 	reqBody     []byte
 	reqBodyRead bool
@@ -56,6 +61,9 @@ func NewExchange(r *http.Request, vars map[string]string, requestID string, maxB
 
 // Release resets ex and returns it to a pool. ex must not be used after.
 func (ex *Exchange) Release() {
+	if ex.Stream != nil {
+		_ = ex.Stream.Close()
+	}
 	if ex.Body.Cap() > 64<<10 { // do not keep large buffers alive
 		ex.Body = bytes.Buffer{}
 	}

@@ -50,6 +50,11 @@ var hostFuncs = map[string]api.GoModuleFunc{
 	abi.FuncKVCAS:    kvCAS,
 	abi.FuncKVDelete: kvDelete,
 	abi.FuncKVList:   kvList,
+
+	abi.FuncJWTVerify:     jwtVerify,
+	abi.FuncRateLimitTake: rateLimitTake,
+	abi.FuncBreakerAllow:  breakerAllow,
+	abi.FuncBreakerReport: breakerReport,
 }
 
 func (e *Engine) instantiateHostModule(ctx context.Context) error {
@@ -76,16 +81,26 @@ func valueTypes(ts []abi.ValueType) []api.ValueType {
 	return out
 }
 
-// offered is what this host offers every plugin.
-const offered = abi.FeatureKV | abi.FeatureBufferResponse
+// offered returns the features this host offers every plugin: the groups
+// whose services are configured.
+func (c *Config) offered() abi.Features {
+	f := abi.FeatureBufferResponse
+	for _, g := range []struct {
+		on bool
+		f  abi.Features
+	}{{c.KV != nil, abi.FeatureKV}, {c.JWT != nil, abi.FeatureJWT},
+		{c.RateLimits != nil, abi.FeatureRateLimit}, {c.Breakers != nil, abi.FeatureBreaker}} {
+		if g.on {
+			f |= g.f
+		}
+	}
+	return f
+}
 
 func enableFeatures(ctx context.Context, m api.Module, stack []uint64) {
 	i := instanceOf(ctx)
 	want := abi.Features(stack[0])
-	got := want & offered
-	if i.p.cfg.KV == nil {
-		got &^= abi.FeatureKV
-	}
+	got := want & i.p.cfg.offered()
 	i.features |= got
 	if got.IsEnabled(abi.FeatureBufferResponse) && i.ex != nil {
 		i.ex.features.response = true

@@ -77,11 +77,25 @@ type Route struct {
 	Priority int `json:"priority,omitempty"`
 	// Filters run in order on the request and in reverse on the response.
 	Filters []Binding `json:"filters,omitempty"`
-	// Handler is the Wasm plugin that produces the response.
+	// Handler is the Wasm plugin that produces the response. Exclusive with
+	// Upstream.
 	Handler *Binding `json:"handler,omitempty"`
+	// Upstream proxies the request to HTTP services. Exclusive with Handler.
+	Upstream *Upstream `json:"upstream,omitempty"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Upstream is a route target that proxies to HTTP services.
+type Upstream struct {
+	// Targets are absolute http(s) URLs; a path prefixes the request's.
+	Targets []string `json:"targets"`
+	// Balance is "round_robin" (default), "random" or "least_requests".
+	Balance string `json:"balance,omitempty"`
+	// Timeout bounds the exchange until response headers, as a Go duration
+	// string. Default "30s".
+	Timeout string `json:"timeout,omitempty"`
 }
 
 // Bindings returns the filters followed by the handler, if any.
@@ -102,4 +116,15 @@ func (r *Route) Uses(plugin string) bool {
 		}
 	}
 	return false
+}
+
+// Breaker is the observable state of a host circuit breaker.
+type Breaker struct {
+	Name                string     `json:"name"`
+	State               string     `json:"state"` // closed, open, half_open
+	Requests            int64      `json:"requests"`
+	Failures            int64      `json:"failures"`
+	ConsecutiveFailures int        `json:"consecutive_failures"`
+	OpenedAt            *time.Time `json:"opened_at,omitempty"`
+	RetryAfterMillis    int64      `json:"retry_after_ms,omitempty"`
 }

@@ -23,6 +23,7 @@ var (
 	bucketBlobs   = []byte("blobs")   // sha256 hex → wasm bytes
 	bucketRoutes  = []byte("routes")  // id → JSON model.Route
 	bucketKV      = []byte("kv")      // namespace → nested bucket of entries
+	bucketKeySets = []byte("keysets") // name → JWKS document as uploaded
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -80,7 +81,7 @@ func Open(path string, opts Options) (*Registry, error) {
 // initSchema creates missing buckets, then writes the schema version of a
 // new file or migrates an older one forward.
 func initSchema(tx *bolt.Tx) error {
-	for _, name := range [][]byte{bucketMeta, bucketPlugins, bucketBlobs, bucketRoutes, bucketKV} {
+	for _, name := range [][]byte{bucketMeta, bucketPlugins, bucketBlobs, bucketRoutes, bucketKV, bucketKeySets} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}

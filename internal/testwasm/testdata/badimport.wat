@@ -1,4 +1,5 @@
-;; badimport: imports a function from a module plugins may not use.
+;; badimport: imports env.abort, from a module plugins may not import
+;; from; the host must refuse it at upload.
 (module
   (import "env" "abort" (func $abort))
   (memory (export "memory") 1)

@@ -1,4 +1,6 @@
-;; config_echo: answers 200 with its configuration bytes (up to 4 KiB).
+;; config_echo: on_request answers 200 with the raw bytes of its binding's
+;; configuration (get_config, up to 4 KiB; a larger one answers an empty
+;; body). Tests that route config reaches the guest ("{}" when none).
 (module
   (import "hostd_v1" "get_config" (func $get_config (param i32 i32) (result i32)))
   (import "hostd_v1" "send_response" (func $send_response (param i32 i32 i32) (result i32)))

@@ -1,4 +1,5 @@
-;; deny: a filter that always answers 403 "denied" and ends the chain.
+;; deny: a filter that always answers 403 "denied" (send_response) and
+;; returns 1, ending the chain: later filters and the target must not run.
 (module
   (import "hostd_v1" "send_response" (func $send_response (param i32 i32 i32) (result i32)))
   (memory (export "memory") 1)

@@ -1,5 +1,11 @@
-;; echo: exercises the request getters. Answers 200 text/plain with
-;; "METHOD PATH?QUERY name=VAR x-test=HEADER" built with write_body.
+;; echo: a handler that exercises the request getters. It answers 200,
+;; Content-Type text/plain, with the body
+;;   "METHOD PATH?QUERY name=VAR x-test=HEADER"
+;; where VAR is the route variable "name" and HEADER the first value of the
+;; request header X-Test (get_header kind 0). Each value is read with the
+;; buf_limit protocol into a fixed 256-byte buffer; a missing value or one
+;; longer than 256 bytes is written as nothing. The body is built piece by
+;; piece with write_body (kind 1).
 (module
   (import "hostd_v1" "get_method" (func $get_method (param i32 i32) (result i32)))
   (import "hostd_v1" "get_path" (func $get_path (param i32 i32) (result i32)))

@@ -1,4 +1,5 @@
-;; hello: the smallest handler. on_request answers 200 "hello from wat".
+;; hello: the smallest handler. on_request answers 200 "hello from wat"
+;; (send_response with a data segment) and returns 1 (respond).
 (module
   (import "hostd_v1" "send_response" (func $send_response (param i32 i32 i32) (result i32)))
   (memory (export "memory") 1)

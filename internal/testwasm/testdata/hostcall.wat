@@ -1,5 +1,7 @@
-;; hostcall: for benchmarks. noop() does nothing; call_now(n) calls the
-;; host function now n times; on_request answers 200 with no body.
+;; hostcall: for benchmarks of the guest/host boundary. noop() does
+;; nothing (the cost of a call into the guest); call_now(n) calls the host
+;; function now n times (the cost of a host call); on_request answers 200
+;; with no body.
 (module
   (import "hostd_v1" "now" (func $now (result i64)))
   (import "hostd_v1" "send_response" (func $send_response (param i32 i32 i32) (result i32)))

@@ -1,4 +1,5 @@
-;; loop: on_request never returns (the call deadline must stop it).
+;; loop: on_request never returns. Tests that the call deadline stops it
+;; (504) and that the host keeps serving.
 (module
   (memory (export "memory") 1)
   (func (export "hostd_abi_v1"))

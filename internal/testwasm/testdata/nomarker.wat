@@ -1,4 +1,5 @@
-;; nomarker: like hello but without the hostd_abi_v1 marker export.
+;; nomarker: like hello but without the hostd_abi_v1 marker export; the
+;; host must refuse it at upload (not an ABI v1 guest).
 (module
   (import "hostd_v1" "send_response" (func $send_response (param i32 i32 i32) (result i32)))
   (memory (export "memory") 1)

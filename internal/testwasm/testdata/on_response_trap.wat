@@ -1,4 +1,5 @@
-;; on_response_trap: a filter that continues, then traps in on_response.
+;; on_response_trap: a filter whose on_request continues (0) and whose
+;; on_response executes unreachable. Tests failures in the response phase.
 (module
   (memory (export "memory") 1)
   (func (export "hostd_abi_v1"))

@@ -1,5 +1,5 @@
-;; slow_configure: on_configure never returns (the configure deadline must
-;; stop it and the binding must be refused).
+;; slow_configure: on_configure never returns. Tests that the configure
+;; deadline stops it, the binding is refused and the host survives.
 (module
   (memory (export "memory") 1)
   (func (export "hostd_abi_v1"))

@@ -54,7 +54,31 @@ type Host interface {
 	KVCAS(key, value []byte, ttlMillis int64, expected uint64) (s abi.Status, rev uint64)
 	KVDelete(key []byte) abi.Status
 	KVList(prefix, after []byte, max uint32, buf []byte) (st abi.Status, n uint32)
+
+	JWTVerify(keyset, token, policy, buf []byte) (st abi.Status, n uint32)
+	RateLimitTake(name []byte, rate, periodMillis, burst, cost int64, alg abi.RateLimitAlgorithm) (st abi.Status, out RateOut)
+	BreakerAllow(name []byte, config *BreakerConfig) (st abi.Status, out BreakerOut)
+	BreakerReport(name []byte, config *BreakerConfig, success bool, latencyMillis int64) abi.BreakerState
 }
+
+// RateOut is what ratelimit_take writes at $out: abi.RateLimitOutSize
+// bytes, four u64 LE. Its Go layout is the ABI's, so the Wasm build passes
+// its address to the host.
+type RateOut struct {
+	Limit, Remaining, ResetMillis, RetryAfterMillis uint64
+}
+
+// BreakerOut is what breaker_allow writes at $out: abi.BreakerOutSize
+// bytes, the state (u32), padding (u32) and retry_after_ms (u64).
+type BreakerOut struct {
+	State            uint32
+	Pad              uint32
+	RetryAfterMillis uint64
+}
+
+// BreakerConfig is the abi.BreakerConfigSize bytes breaker_allow and
+// breaker_report read, already encoded (little-endian).
+type BreakerConfig [abi.BreakerConfigSize]byte
 
 // EnableFeatures asks for features and returns those the host enabled.
 func EnableFeatures(want abi.Features) abi.Features { return host.EnableFeatures(want) }
@@ -165,4 +189,28 @@ func KVDelete(key []byte) abi.Status { return host.KVDelete(key) }
 // KVList writes up to max keys after after with prefix (buf_limit protocol).
 func KVList(prefix, after []byte, max uint32, buf []byte) (st abi.Status, n uint32) {
 	return host.KVList(prefix, after, max, buf)
+}
+
+// JWTVerify verifies token against a host key set under policy; buf
+// receives the claims (StatusOK) or a reason (StatusDenied), buf_limit
+// protocol.
+func JWTVerify(keyset, token, policy, buf []byte) (st abi.Status, n uint32) {
+	return host.JWTVerify(keyset, token, policy, buf)
+}
+
+// RateLimitTake takes cost tokens from the named host bucket.
+func RateLimitTake(name []byte, rate, periodMillis, burst, cost int64, alg abi.RateLimitAlgorithm) (st abi.Status, out RateOut) {
+	return host.RateLimitTake(name, rate, periodMillis, burst, cost, alg)
+}
+
+// BreakerAllow asks the named host circuit breaker whether a call may go
+// ahead.
+func BreakerAllow(name []byte, config *BreakerConfig) (st abi.Status, out BreakerOut) {
+	return host.BreakerAllow(name, config)
+}
+
+// BreakerReport reports the outcome of an admitted call and returns the
+// breaker's state after it.
+func BreakerReport(name []byte, config *BreakerConfig, success bool, latencyMillis int64) abi.BreakerState {
+	return host.BreakerReport(name, config, success, latencyMillis)
 }

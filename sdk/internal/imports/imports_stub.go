@@ -62,3 +62,16 @@ func (h noHost) KVCAS([]byte, []byte, int64, uint64) (abi.Status, uint64) {
 	return 0, 0
 }
 func (h noHost) KVList([]byte, []byte, uint32, []byte) (abi.Status, uint32) { h.fail(); return 0, 0 }
+func (h noHost) JWTVerify(_, _, _, _ []byte) (abi.Status, uint32)           { h.fail(); return 0, 0 }
+func (h noHost) RateLimitTake([]byte, int64, int64, int64, int64, abi.RateLimitAlgorithm) (abi.Status, RateOut) {
+	h.fail()
+	return 0, RateOut{}
+}
+func (h noHost) BreakerAllow([]byte, *BreakerConfig) (abi.Status, BreakerOut) {
+	h.fail()
+	return 0, BreakerOut{}
+}
+func (h noHost) BreakerReport([]byte, *BreakerConfig, bool, int64) abi.BreakerState {
+	h.fail()
+	return 0
+}

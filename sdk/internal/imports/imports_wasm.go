@@ -21,6 +21,21 @@ var _ Host = wasmHost{}
 // pointer".
 var revOut uint64
 
+// rateOut and breakerOut receive the results of ratelimit_take and
+// breaker_allow; their layouts are the ABI's (wasm is little-endian).
+var (
+	rateOut    RateOut
+	breakerOut BreakerOut
+)
+
+// Compile-time checks that the out structures have the ABI's sizes.
+var (
+	_ [unsafe.Sizeof(RateOut{}) - abi.RateLimitOutSize]struct{}
+	_ [abi.RateLimitOutSize - unsafe.Sizeof(RateOut{})]struct{}
+	_ [unsafe.Sizeof(BreakerOut{}) - abi.BreakerOutSize]struct{}
+	_ [abi.BreakerOutSize - unsafe.Sizeof(BreakerOut{})]struct{}
+)
+
 // ptr returns the address of b's first byte, or nil for an empty slice.
 func ptr(b []byte) unsafe.Pointer {
 	if len(b) == 0 {
@@ -129,4 +144,29 @@ func (wasmHost) KVDelete(key []byte) abi.Status { return abi.Status(kvDelete(ptr
 
 func (wasmHost) KVList(prefix, after []byte, max uint32, buf []byte) (abi.Status, uint32) {
 	return abi.UnpackStatusLen(kvList(ptr(prefix), size(prefix), ptr(after), size(after), max, ptr(buf), size(buf)))
+}
+
+func (wasmHost) JWTVerify(keyset, token, policy, buf []byte) (abi.Status, uint32) {
+	return abi.UnpackStatusLen(jwtVerify(ptr(keyset), size(keyset), ptr(token), size(token),
+		ptr(policy), size(policy), ptr(buf), size(buf)))
+}
+
+func (wasmHost) RateLimitTake(name []byte, rate, periodMillis, burst, cost int64, alg abi.RateLimitAlgorithm) (abi.Status, RateOut) {
+	rateOut = RateOut{}
+	s := ratelimitTake(ptr(name), size(name), rate, periodMillis, burst, cost, uint32(alg), unsafe.Pointer(&rateOut))
+	return abi.Status(s), rateOut
+}
+
+func (wasmHost) BreakerAllow(name []byte, config *BreakerConfig) (abi.Status, BreakerOut) {
+	breakerOut = BreakerOut{}
+	s := breakerAllow(ptr(name), size(name), unsafe.Pointer(config), unsafe.Pointer(&breakerOut))
+	return abi.Status(s), breakerOut
+}
+
+func (wasmHost) BreakerReport(name []byte, config *BreakerConfig, success bool, latencyMillis int64) abi.BreakerState {
+	ok := uint32(0)
+	if success {
+		ok = 1
+	}
+	return abi.BreakerState(breakerReport(ptr(name), size(name), unsafe.Pointer(config), ok, latencyMillis))
 }

@@ -127,3 +127,19 @@ func kvDelete(key unsafe.Pointer, keyLen uint32) uint32
 //go:wasmimport hostd_v1 kv_list
 //go:noescape
 func kvList(prefix unsafe.Pointer, prefixLen uint32, after unsafe.Pointer, afterLen uint32, max uint32, buf unsafe.Pointer, bufLimit uint32) uint64
+
+//go:wasmimport hostd_v1 jwt_verify
+//go:noescape
+func jwtVerify(keyset unsafe.Pointer, keysetLen uint32, token unsafe.Pointer, tokenLen uint32, policy unsafe.Pointer, policyLen uint32, buf unsafe.Pointer, bufLimit uint32) uint64
+
+//go:wasmimport hostd_v1 ratelimit_take
+//go:noescape
+func ratelimitTake(name unsafe.Pointer, nameLen uint32, rate int64, periodMillis int64, burst int64, cost int64, algorithm uint32, out unsafe.Pointer) uint32
+
+//go:wasmimport hostd_v1 breaker_allow
+//go:noescape
+func breakerAllow(name unsafe.Pointer, nameLen uint32, config unsafe.Pointer, out unsafe.Pointer) uint32
+
+//go:wasmimport hostd_v1 breaker_report
+//go:noescape
+func breakerReport(name unsafe.Pointer, nameLen uint32, config unsafe.Pointer, success uint32, latencyMillis int64) uint32

@@ -1,0 +1,109 @@
+package host
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hostd/hostd/abi"
+	"github.com/hostd/hostd/host/internal/keyset"
+)
+
+// keySets holds the parsed key sets that plugins verify tokens against, by
+// name, and the verification policies plugins pass (parsed once, by their
+// bytes). It implements engine.JWTVerifier; the keys never leave it.
+type keySets struct {
+	mu       sync.RWMutex
+	sets     map[string]*keyset.Set
+	policies sync.Map     // string(policy JSON) → keyset.Policy
+	nPolicy  atomic.Int64 // approximate count, bounds the cache
+}
+
+const maxCachedPolicies = 4096
+
+func newKeySets() *keySets { return &keySets{sets: map[string]*keyset.Set{}} }
+
+// set replaces (or with s == nil removes) a key set.
+func (k *keySets) set(name string, s *keyset.Set) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if s == nil {
+		delete(k.sets, name)
+		return
+	}
+	k.sets[name] = s
+}
+
+// VerifyJWT implements engine.JWTVerifier.
+func (k *keySets) VerifyJWT(name, token, policy []byte, now time.Time) ([]byte, abi.Status) {
+	k.mu.RLock()
+	s, ok := k.sets[string(name)]
+	k.mu.RUnlock()
+	if !ok {
+		return []byte("unknown key set"), abi.StatusNotFound
+	}
+	p, err := k.policy(policy)
+	if err != nil {
+		return []byte(err.Error()), abi.StatusInvalidArgument
+	}
+	claims, reason := s.Verify(string(token), p, now)
+	if reason != nil {
+		return []byte(reason.Error()), abi.StatusDenied
+	}
+	return claims, abi.StatusOK
+}
+
+// guestPolicy is the JSON a plugin passes to jwt_verify (see SPEC.md).
+type guestPolicy struct {
+	Issuer     string          `json:"issuer"`
+	Audience   json.RawMessage `json:"audience"`
+	Algorithms []string        `json:"algorithms"`
+	LeewayMS   int64           `json:"leeway_ms"`
+}
+
+func (k *keySets) policy(b []byte) (keyset.Policy, error) {
+	if p, ok := k.policies.Load(string(b)); ok {
+		return p.(keyset.Policy), nil
+	}
+	p, err := parsePolicy(b)
+	if err != nil {
+		return p, err
+	}
+	if k.nPolicy.Add(1) <= maxCachedPolicies {
+		k.policies.Store(string(b), p)
+	}
+	return p, nil
+}
+
+func parsePolicy(b []byte) (keyset.Policy, error) {
+	var g guestPolicy
+	if len(bytes.TrimSpace(b)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&g); err != nil {
+			return keyset.Policy{}, fmt.Errorf("policy: %w", err)
+		}
+	}
+	p := keyset.Policy{Issuer: g.Issuer, Algorithms: g.Algorithms, Leeway: time.Duration(g.LeewayMS) * time.Millisecond}
+	if g.LeewayMS < 0 {
+		return p, errors.New("policy: leeway_ms must not be negative")
+	}
+	switch a := bytes.TrimSpace(g.Audience); {
+	case len(a) == 0 || string(a) == "null":
+	case a[0] == '"':
+		var s string
+		if err := json.Unmarshal(a, &s); err != nil {
+			return p, fmt.Errorf("policy: audience: %w", err)
+		}
+		p.Audience = []string{s}
+	default:
+		if err := json.Unmarshal(a, &p.Audience); err != nil {
+			return p, errors.New("policy: audience must be a string or a list of strings")
+		}
+	}
+	return p, p.Check()
+}

@@ -1,0 +1,56 @@
+package host
+
+import (
+	"time"
+
+	"github.com/hostd/hostd/abi"
+	"github.com/hostd/hostd/host/internal/engine"
+	"github.com/hostd/hostd/host/internal/model"
+	"github.com/hostd/hostd/host/internal/policy"
+)
+
+// Bounds on host-side policy state, so plugins naming ever new buckets or
+// breakers cannot exhaust memory.
+const (
+	maxBuckets  = 1 << 20
+	maxBreakers = 1 << 16
+)
+
+// limiters adapts policy.Limiters to engine.RateLimiter.
+type limiters struct{ l *policy.Limiters }
+
+func (a limiters) Take(name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, now time.Time) engine.RateDecision {
+	d, err := a.l.Take(name, policy.Limits{Rate: rate, Period: period, Burst: burst, Algorithm: policy.Algorithm(alg)}, cost, now)
+	if err != nil { // invalid limits or too many buckets: refuse, never fail open silently
+		return engine.RateDecision{RetryAfter: period}
+	}
+	return engine.RateDecision{Allowed: d.Allowed, Limit: d.Limit, Remaining: d.Remaining, Reset: d.Reset, RetryAfter: d.RetryAfter}
+}
+
+// breakers adapts policy.Breakers to engine.Breakers.
+type breakers struct{ b *policy.Breakers }
+
+func (a breakers) Allow(name []byte, cfg engine.BreakerConfig, now time.Time) (bool, abi.BreakerState, time.Duration) {
+	ok, st, retry := a.b.Allow(name, policy.BreakerConfig(cfg), now)
+	return ok, abi.BreakerState(st), retry
+}
+
+func (a breakers) Report(name []byte, cfg engine.BreakerConfig, success bool, latency time.Duration, now time.Time) abi.BreakerState {
+	return abi.BreakerState(a.b.Report(name, policy.BreakerConfig(cfg), success, latency, now))
+}
+
+// breakerList returns the breakers for the admin API.
+func breakerList(b *policy.Breakers, now time.Time) []model.Breaker {
+	infos := b.List(now)
+	out := make([]model.Breaker, len(infos))
+	for i, in := range infos {
+		out[i] = model.Breaker{Name: in.Name, State: in.State.String(), Requests: in.Requests,
+			Failures: in.Failures, ConsecutiveFailures: in.ConsecutiveFailures,
+			RetryAfterMillis: in.RetryAfter.Milliseconds()}
+		if !in.OpenedAt.IsZero() {
+			t := in.OpenedAt
+			out[i].OpenedAt = &t
+		}
+	}
+	return out
+}

@@ -1,0 +1,15 @@
+module github.com/hostd/hostd/plugins
+
+go 1.24
+
+toolchain go1.26.8
+
+require (
+	github.com/hostd/hostd/abi v0.0.0
+	github.com/hostd/hostd/sdk v0.0.0
+)
+
+replace (
+	github.com/hostd/hostd/abi => ../abi
+	github.com/hostd/hostd/sdk => ../sdk
+)
