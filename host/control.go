@@ -112,6 +112,11 @@ func bindingError(routeID string, err error) error {
 	case errors.Is(err, engine.ErrConfigRejected):
 		return errs.Wrap(err, errs.Unprocessable, "config_rejected",
 			"route %q: a plugin rejected its configuration (the plugin's log lines say why)", routeID)
+	case errors.As(err, new(*engine.ABIError)):
+		var abiErr *engine.ABIError
+		errors.As(err, &abiErr)
+		return errs.Wrap(err, errs.Unprocessable, "abi_mismatch",
+			"route %q: a plugin is not a usable hostd ABI v1 module: %s", routeID, abiErr.Reason)
 	case errors.Is(err, engine.ErrTimeout):
 		return errs.Wrap(err, errs.Unprocessable, "plugin_start_timeout",
 			"route %q: a plugin did not start and configure within the configure timeout", routeID)

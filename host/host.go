@@ -113,6 +113,7 @@ func (h *Host) startEngine(ctx context.Context) error {
 	l := h.cfg.Limits
 	h.limits = policy.NewLimiters(time.Now(), maxBuckets)
 	h.brk = policy.NewBreakers(time.Now(), maxBreakers)
+	h.metrics.WatchBreakers(h.breakerMetrics)
 	h.keys = newKeySets()
 	if err := h.loadKeySets(); err != nil {
 		return fmt.Errorf("host: key sets: %w", err)

@@ -1,10 +1,12 @@
 package host
 
 import (
+	"context"
 	"time"
 
 	"github.com/hostd/hostd/abi"
 	"github.com/hostd/hostd/host/internal/engine"
+	"github.com/hostd/hostd/host/internal/metrics"
 	"github.com/hostd/hostd/host/internal/model"
 	"github.com/hostd/hostd/host/internal/policy"
 )
@@ -53,4 +55,18 @@ func breakerList(b *policy.Breakers, now time.Time) []model.Breaker {
 		}
 	}
 	return out
+}
+
+func (h *Host) breakerMetrics() []metrics.BreakerState {
+	infos := h.brk.List(time.Now())
+	out := make([]metrics.BreakerState, len(infos))
+	for i, in := range infos {
+		out[i] = metrics.BreakerState{Name: in.Name, State: int(in.State), Requests: in.Requests, Failures: in.Failures}
+	}
+	return out
+}
+
+// Breakers implements admin.Control.
+func (c *control) Breakers(context.Context) ([]model.Breaker, error) {
+	return breakerList(c.h.brk, time.Now()), nil
 }

@@ -41,6 +41,8 @@ type Control interface {
 	PutKeySet(ctx context.Context, name string, jwks []byte) (created bool, err error)
 	// KeySets returns every key set's document by name.
 	KeySets(ctx context.Context) (map[string][]byte, error)
+	// Breakers lists the host's circuit breakers with their state.
+	Breakers(ctx context.Context) ([]model.Breaker, error)
 	// KeySet returns the named key set's document.
 	KeySet(ctx context.Context, name string) ([]byte, error)
 	// DeleteKeySet removes the named key set; it fails with Conflict
@@ -154,6 +156,7 @@ func (s *server) register(mux *http.ServeMux) {
 	mux.Handle("GET /v1/keysets/{name}", s.authed(s.getKeySet))
 	mux.Handle("PUT /v1/keysets/{name}", s.authed(s.putKeySet))
 	mux.Handle("DELETE /v1/keysets/{name}", s.authed(s.deleteKeySet))
+	mux.Handle("GET /v1/breakers", s.authed(s.listBreakers))
 }
 
 // handlerFunc is an admin handler: it writes a success response itself and

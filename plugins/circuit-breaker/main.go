@@ -1,0 +1,124 @@
+// Command circuit-breaker is hostd's built-in circuit-breaker filter: it
+// asks a named host breaker whether the request may go on to the rest of
+// the chain, answers with a fallback response while the breaker is open,
+// and reports each admitted request's outcome, judged by the response
+// status, to the breaker. See the circuit-breaker section of
+// docs/builtin-plugins.md for the configuration.
+//
+// The outcome is judged only by the final status: when a filter after this
+// one denies the request (say a 401 from jwt-auth), the target never ran,
+// yet the breaker counts the status like any other (a 401 is a success
+// unless failure_status lists it). The ABI does not tell who produced a
+// response. Put the breaker after the filters that deny requests.
+package main
+
+import (
+	"errors"
+	"time"
+
+	"github.com/hostd/hostd/sdk"
+)
+
+func init() {
+	sdk.HandleConfigure(configure)
+	sdk.HandleRequest(onRequest)
+	sdk.HandleResponse(onResponse)
+}
+
+func main() {}
+
+// Set once per instance, in on_configure.
+var (
+	cfg     breakerConfig
+	breaker *sdk.Breaker
+)
+
+// An instance runs on_request and on_response of one request before it
+// serves another, so these package variables are per-request state. They
+// are reset at the start of every on_request.
+var (
+	admitted bool      // the breaker admitted the current request
+	started  time.Time // when it was admitted
+)
+
+// warnedFailOpen keeps a host without breakers from filling the log.
+var warnedFailOpen bool
+
+// configure parses the configuration and creates the breaker handle; on
+// error the previous configuration is cleared, so a rejected instance
+// never filters.
+func configure(raw []byte) error {
+	cfg, breaker, admitted = breakerConfig{}, nil, false
+	c, err := parse(raw)
+	if err != nil {
+		return errors.New("circuit-breaker: configuration: " + err.Error())
+	}
+	b, err := sdk.NewBreaker(c.name, sdk.BreakerConfig{
+		Window:              c.window,
+		OpenFor:             c.openFor,
+		MinRequests:         c.minRequests,
+		ConsecutiveFailures: c.consecutiveFailures,
+		HalfOpenRequests:    c.halfOpenRequests,
+		FailureRatio:        c.failureRatio,
+	})
+	if err != nil {
+		return errors.New("circuit-breaker: configuration: " + err.Error())
+	}
+	cfg, breaker = c, b
+	return nil
+}
+
+// onRequest lets the request through while the breaker admits it and
+// answers with the fallback otherwise.
+func onRequest(_ sdk.Request, resp sdk.Response) sdk.Action {
+	admitted = false
+	if breaker == nil {
+		return sdk.Continue
+	}
+	allowed, _, retryAfter, err := breaker.Allow()
+	if err != nil {
+		// Breakers fail open, like the host's own bound on them.
+		if !warnedFailOpen {
+			warnedFailOpen = true
+			sdk.Warn("circuit-breaker: " + cfg.name + ": letting requests through: " + err.Error())
+		}
+		return sdk.Continue
+	}
+	if !allowed {
+		sendFallback(resp, retryAfter)
+		return sdk.Respond
+	}
+	admitted, started = true, sdk.Now()
+	return sdk.Continue
+}
+
+// sendFallback answers for an open breaker.
+func sendFallback(resp sdk.Response, retryAfter time.Duration) {
+	hd := resp.Header()
+	for _, h := range cfg.fallback.headers {
+		if err := hd.Set(h.name, h.value); err != nil {
+			sdk.Warn("circuit-breaker: set fallback header " + h.name + ": " + err.Error())
+		}
+	}
+	if cfg.fallback.setRetryAfter {
+		if err := hd.Set("Retry-After", retryAfterSeconds(retryAfter)); err != nil {
+			sdk.Warn("circuit-breaker: set Retry-After: " + err.Error())
+		}
+	}
+	if err := resp.Send(cfg.fallback.status, cfg.fallback.body); err != nil {
+		sdk.Error("circuit-breaker: send fallback: " + err.Error())
+	}
+}
+
+// onResponse reports the outcome of a request the breaker admitted.
+func onResponse(_ sdk.Request, resp sdk.Response) {
+	if !admitted {
+		return
+	}
+	admitted = false
+	latency := sdk.Now().Sub(started)
+	if latency < 0 {
+		latency = 0
+	}
+	breaker.Report(!isFailure(cfg.failures, resp.Status()), latency)
+}
