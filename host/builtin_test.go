@@ -131,7 +131,9 @@ func TestCircuitBreakerBuiltin(t *testing.T) {
 	if r.header.Get("Retry-After") == "" || hits.Load() != before {
 		t.Fatalf("open breaker: Retry-After %q, upstream hit %d times", r.header.Get("Retry-After"), hits.Load()-before)
 	}
-	var list struct{ Breakers []struct{ Name, State string } }
+	var list struct {
+		Breakers []struct{ Name, State string }
+	}
 	th.adminDo("GET", "/v1/breakers", nil).json(t, &list)
 	if len(list.Breakers) != 1 || list.Breakers[0].Name != "api" || list.Breakers[0].State != "open" {
 		t.Fatalf("breakers %+v", list)
