@@ -1,0 +1,91 @@
+package host_test
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hostd/hostd/host"
+	"github.com/hostd/hostd/internal/testwasm"
+)
+
+// TestRateLimitExactness runs 16 concurrent clients against a rate-limited
+// route for a fixed period: the accepted count must equal
+// burst + rate × period within 1%, whatever the plugin pool size (the
+// buckets live in the host, shared by every instance).
+func TestRateLimitExactness(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for seconds")
+	}
+	const rate, burst, clients = 400, 100, 16
+	const period = 1500 * time.Millisecond
+	for _, instances := range []int{1, 16} {
+		t.Run("instances="+strconv.Itoa(instances), func(t *testing.T) {
+			th := startHost(t, func(c *host.Config) { c.Limits.MaxInstances = instances })
+			th.upload("hello", testwasm.Hello)
+			cfg := `{"rate":` + strconv.Itoa(rate) + `,"per":"1s","burst":` + strconv.Itoa(burst) + `,"key":"route"}`
+			th.route("r", `{"path":"/r","filters":[{"plugin":"rate-limit","config":`+cfg+`}],"handler":{"plugin":"hello"}}`)
+
+			tr := &http.Transport{MaxIdleConnsPerHost: clients}
+			defer tr.CloseIdleConnections()
+			client := &http.Client{Transport: tr}
+			var ok, limited, other atomic.Int64
+			var wg sync.WaitGroup
+			start := time.Now()
+			deadline := start.Add(period)
+			for range clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for time.Now().Before(deadline) {
+						res, err := client.Get(th.base + "/r")
+						if err != nil {
+							other.Add(1)
+							continue
+						}
+						res.Body.Close()
+						switch res.StatusCode {
+						case 200:
+							ok.Add(1)
+						case 429:
+							limited.Add(1)
+						default:
+							other.Add(1)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			want := float64(burst) + rate*elapsed.Seconds()
+			got := float64(ok.Load())
+			t.Logf("accepted %d, limited %d, in %v; burst + rate×period = %.1f", ok.Load(), limited.Load(), elapsed, want)
+			if other.Load() != 0 || limited.Load() == 0 {
+				t.Fatalf("%d unexpected responses, %d limited", other.Load(), limited.Load())
+			}
+			if d := (got - want) / want; d > 0.01 || d < -0.01 {
+				t.Fatalf("accepted %v, want %.1f ± 1%% (off by %.2f%%)", got, want, d*100)
+			}
+		})
+	}
+}
+
+func TestRateLimitHeaders(t *testing.T) {
+	th := startHost(t, nil)
+	th.upload("hello", testwasm.Hello)
+	th.route("r", `{"path":"/r","filters":[{"plugin":"rate-limit","config":{"rate":2,"per":"1h","key":"header:X-User"}}],"handler":{"plugin":"hello"}}`)
+	for i, want := range []int{200, 200, 429} {
+		r := th.get("/r", "X-User", "ann")
+		expectStatus(t, r, want)
+		if r.header.Get("RateLimit-Limit") != "2" || r.header.Get("RateLimit-Remaining") == "" || r.header.Get("RateLimit-Reset") == "" {
+			t.Fatalf("request %d: headers %v", i, r.header)
+		}
+		if want == 429 && r.header.Get("Retry-After") == "" {
+			t.Fatal("429 without Retry-After")
+		}
+	}
+	expectStatus(t, th.get("/r", "X-User", "bob"), 200) // another key, another bucket
+}
