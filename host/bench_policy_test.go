@@ -1,0 +1,83 @@
+package host_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/hostd/hostd/internal/testwasm"
+)
+
+// BenchmarkFilters measures one request, in process, through each built-in
+// filter and through all three, in front of the WAT hello handler, next to
+// the bare route — all in one run, so the differences are the filters'
+// costs.
+//
+//	go test ./host -run '^$' -bench BenchmarkFilters -benchmem
+func BenchmarkFilters(b *testing.B) {
+	th := startHost(b, nil)
+	expectStatus(b, th.adminDo("PUT", "/v1/keysets/demo", []byte(demoJWKS())), 201)
+	th.upload("hello", testwasm.Hello)
+	jwt := `{"plugin":"jwt-auth","config":{"keyset":"demo","issuer":"me","forward_claims":{"sub":"X-User"}}}`
+	rl := `{"plugin":"rate-limit","config":{"rate":1000000000,"per":"1s","key":"header:X-User"}}`
+	cb := `{"plugin":"circuit-breaker","config":{"name":"bench","consecutive_failures":5,"failure_ratio":0}}`
+	routes := []struct{ name, filters string }{
+		{"bare", ``},
+		{"jwt-auth", jwt},
+		{"rate-limit", rl},
+		{"circuit-breaker", cb},
+		{"chain", jwt + "," + rl + "," + cb},
+	}
+	for _, r := range routes {
+		th.route(r.name, `{"path":"/`+r.name+`","filters":[`+r.filters+`],"handler":{"plugin":"hello"}}`)
+	}
+	tok := token(&testing.T{}, map[string]any{"iss": "me", "sub": "ann", "exp": time.Now().Add(time.Hour).Unix()})
+	h := th.h.Handler()
+	for _, r := range routes {
+		b.Run(r.name, func(b *testing.B) {
+			req := httptest.NewRequest("GET", "/"+r.name, nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != 200 {
+					b.Fatalf("%s: %d %s", r.name, w.Code, w.Body)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkProxy compares a GET through hostd's upstream route (over
+// loopback HTTP, no filters) with the same GET sent to the upstream
+// directly, in one run.
+//
+//	go test ./host -run '^$' -bench BenchmarkProxy -benchmem
+func BenchmarkProxy(b *testing.B) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("hello, world"))
+	}))
+	defer api.Close()
+	th := startHost(b, nil)
+	th.route("api", `{"path":"/api","upstream":{"targets":["`+api.URL+`"]}}`)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	for _, tc := range []struct{ name, url string }{{"direct", api.URL + "/api"}, {"via-hostd", th.base + "/api"}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := client.Get(tc.url)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != 200 {
+					b.Fatalf("status %d", res.StatusCode)
+				}
+			}
+		})
+	}
+}
