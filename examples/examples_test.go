@@ -172,3 +172,50 @@ func TestCounter(t *testing.T) {
 		t.Fatalf("other key = %d", n)
 	}
 }
+
+func TestAPIKey(t *testing.T) {
+	d := start(t)
+	d.put("/v1/plugins/apikey", guestbuild.Build(t, "examples/apikey"))
+	d.put("/v1/plugins/headerfilter", guestbuild.Build(t, "examples/headerfilter"))
+	d.put("/v1/plugins/hello", guestbuild.Build(t, "examples/hello"))
+	// The admin binding provisions keys; headerfilter protects it.
+	d.put("/v1/routes/apikeys", []byte(`{"path":"/apikeys/{key}","methods":["PUT","DELETE"],
+		"filters":[{"plugin":"headerfilter","config":{"require":{"X-Admin-Token":"admin-secret"}}}],
+		"handler":{"plugin":"apikey","config":{"mode":"admin"}}}`))
+	d.put("/v1/routes/p", []byte(`{"path":"/p/{name}","filters":[{"plugin":"apikey"}],"handler":{"plugin":"hello"}}`))
+	d.put("/v1/routes/w", []byte(`{"path":"/w/{name}","filters":[{"plugin":"apikey","config":{"required_scope":"write"}}],"handler":{"plugin":"hello"}}`))
+
+	const key = "k-0123456789abcdef"
+	adminHdr := map[string]string{"X-Admin-Token": "admin-secret"}
+	keyURL := d.base + "/apikeys/" + key
+	if code, _, body := d.call("PUT", keyURL, []byte(`{"client":"acme","scopes":["read"]}`), nil); code != 403 {
+		t.Fatalf("unprotected admin route: %d %s", code, body)
+	}
+	if code, _, body := d.call("PUT", keyURL, []byte(`{"client":"acme","scopes":["read"]}`), adminHdr); code != 201 {
+		t.Fatalf("provision: %d %s", code, body)
+	}
+	expect := func(path string, hdr map[string]string, want int, wantCode string) {
+		t.Helper()
+		code, _, body := d.call("GET", d.base+path, nil, hdr)
+		var e struct{ Error struct{ Code string } }
+		_ = json.Unmarshal([]byte(body), &e)
+		if code != want || (wantCode != "" && e.Error.Code != wantCode) || (want == 200 && body != "hello, bob") {
+			t.Errorf("GET %s %v: %d %s, want %d %s", path, hdr, code, body, want, wantCode)
+		}
+	}
+	expect("/p/bob", nil, 401, "invalid_api_key")
+	expect("/p/bob", map[string]string{"X-Api-Key": "wrong-key-0123456789"}, 401, "invalid_api_key")
+	expect("/p/bob", map[string]string{"X-Api-Key": key}, 200, "")
+	expect("/w/bob", map[string]string{"X-Api-Key": key}, 403, "insufficient_scope")
+
+	if code, _, body := d.call("DELETE", keyURL, nil, adminHdr); code != 204 {
+		t.Fatalf("revoke: %d %s", code, body)
+	}
+	expect("/p/bob", map[string]string{"X-Api-Key": key}, 401, "invalid_api_key")
+	if code, _, body := d.call("DELETE", keyURL, nil, adminHdr); code != 404 {
+		t.Errorf("revoke twice: %d %s", code, body)
+	}
+	if code := d.putErr("/v1/routes/bad", []byte(`{"path":"/bad","filters":[{"plugin":"apikey","config":{"mode":"x"}}],"handler":{"plugin":"hello"}}`)); code != 422 {
+		t.Errorf("invalid apikey config accepted: %d", code)
+	}
+}
