@@ -79,9 +79,12 @@ func TestJWTAuthBuiltin(t *testing.T) {
 	if r := th.adminDo("GET", "/v1/keysets/demo", nil); strings.Contains(string(r.body), `"k"`) {
 		t.Errorf("secret returned: %s", r.body)
 	}
-	// A route naming a key set that does not exist answers 503, not 401.
-	th.route("nokeys", `{"path":"/nokeys","filters":[{"plugin":"jwt-auth","config":{"keyset":"ghost"}}],"handler":{"plugin":"echo"}}`)
-	expectStatus(t, th.get("/nokeys", "Authorization", "Bearer "+good), 503)
+	// A route naming a key set that does not exist is refused.
+	r = th.adminDo("PUT", "/v1/routes/nokeys", []byte(`{"path":"/nokeys","filters":[{"plugin":"jwt-auth","config":{"keyset":"ghost"}}],"handler":{"plugin":"echo"}}`))
+	expectStatus(t, r, 422)
+	if c := r.errorCode(t); c != "unknown_keyset" {
+		t.Errorf("code %q", c)
+	}
 }
 
 func unsigned(claims map[string]any) string {

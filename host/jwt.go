@@ -38,6 +38,14 @@ func (k *keySets) set(name string, s *keyset.Set) {
 	k.sets[name] = s
 }
 
+// has reports whether a key set of that name is loaded.
+func (k *keySets) has(name string) bool {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	_, ok := k.sets[name]
+	return ok
+}
+
 // VerifyJWT implements engine.JWTVerifier.
 func (k *keySets) VerifyJWT(name, token, policy []byte, now time.Time) ([]byte, abi.Status) {
 	k.mu.RLock()

@@ -57,6 +57,22 @@ const (
 	FailOpen   = "open"
 )
 
+// KeySet returns the key set the binding's config names in a top-level
+// "keyset" string (as jwt-auth's does), or "" when there is none. The host
+// uses it to refuse routes naming a missing key set and to refuse deleting
+// a key set in use.
+func (b *Binding) KeySet() string {
+	var cfg map[string]json.RawMessage
+	if len(b.Config) == 0 || json.Unmarshal(b.Config, &cfg) != nil {
+		return ""
+	}
+	var name string
+	if json.Unmarshal(cfg["keyset"], &name) != nil {
+		return ""
+	}
+	return name
+}
+
 // FailsOpen reports whether a failure of this filter lets the request
 // continue.
 func (b *Binding) FailsOpen() bool { return b.Failure == FailOpen }

@@ -111,18 +111,9 @@ func routeUsesKeySet(rt model.Route, name string) bool {
 	return false
 }
 
-// bindingKeySet returns the top-level string "keyset" of a binding's config
-// object, or "" when there is none.
+// bindingKeySet returns the key set a binding's config names, if any.
 func bindingKeySet(config json.RawMessage) string {
-	var cfg map[string]json.RawMessage
-	if len(config) == 0 || json.Unmarshal(config, &cfg) != nil {
-		return ""
-	}
-	var name string
-	if json.Unmarshal(cfg["keyset"], &name) != nil {
-		return ""
-	}
-	return name
+	return (&model.Binding{Config: config}).KeySet()
 }
 
 func keySetNotFound(name string) error {
