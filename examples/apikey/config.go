@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/hostd/hostd/abi"
 	"github.com/hostd/hostd/sdk"
@@ -73,26 +72,11 @@ func parse(raw []byte) (config, error) {
 	if rc.ForwardClient != nil {
 		c.forward = *rc.ForwardClient
 	}
-	if !validName(c.header) {
+	if !sdk.ValidHeaderName(c.header) {
 		return config{}, errors.New("header: invalid header name " + strconv.Quote(c.header))
 	}
-	if c.forward != "" && !validName(c.forward) {
+	if c.forward != "" && !sdk.ValidHeaderName(c.forward) {
 		return config{}, errors.New("forward_client: invalid header name " + strconv.Quote(c.forward))
 	}
 	return c, nil
-}
-
-// validName reports whether s is an HTTP token (RFC 9110).
-func validName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		isAlnum := c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !isAlnum && strings.IndexByte("!#$%&'*+-.^_`|~", c) < 0 {
-			return false
-		}
-	}
-	return true
 }

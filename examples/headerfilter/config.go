@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/hostd/hostd/sdk"
 )
 
 // rawConfig is the JSON configuration; README.md documents every field.
@@ -73,7 +75,7 @@ func parse(raw []byte) (filterConfig, error) {
 		return filterConfig{}, err
 	}
 	for _, name := range rc.Deny {
-		if !validName(name) {
+		if !sdk.ValidHeaderName(name) {
 			return filterConfig{}, errors.New("deny: invalid header name " + strconv.Quote(name))
 		}
 	}
@@ -85,39 +87,14 @@ func parse(raw []byte) (filterConfig, error) {
 func headers(field string, m map[string]string) ([]header, error) {
 	out := make([]header, 0, len(m))
 	for name, value := range m {
-		if !validName(name) {
+		if !sdk.ValidHeaderName(name) {
 			return nil, errors.New(field + ": invalid header name " + strconv.Quote(name))
 		}
-		if !validValue(value) {
+		if !sdk.ValidHeaderValue(value) {
 			return nil, errors.New(field + ": invalid value for " + name)
 		}
 		out = append(out, header{name, value})
 	}
 	slices.SortFunc(out, func(a, b header) int { return strings.Compare(a.name, b.name) })
 	return out, nil
-}
-
-// validName reports whether s is an HTTP token (RFC 9110).
-func validName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		isAlnum := c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !isAlnum && strings.IndexByte("!#$%&'*+-.^_`|~", c) < 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// validValue rejects control characters other than horizontal tab.
-func validValue(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < ' ' && c != '\t') || c == 0x7f {
-			return false
-		}
-	}
-	return true
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hostd/hostd/sdk"
 )
 
 // rawConfig is the JSON configuration; docs/builtin-plugins.md documents
@@ -222,13 +224,13 @@ func parseFallback(rf *rawFallback) (fallback, error) {
 	}
 	hasType := false
 	for name, value := range rf.Headers {
-		if !validName(name) {
+		if !sdk.ValidHeaderName(name) {
 			return fallback{}, errors.New("fallback.headers: invalid header name " + strconv.Quote(name))
 		}
-		if !validValue(value) {
+		if !sdk.ValidHeaderValue(value) {
 			return fallback{}, errors.New("fallback.headers: invalid value for " + name)
 		}
-		name = canonicalHeader(name)
+		name = sdk.CanonicalHeaderKey(name)
 		if slices.Contains(managed, name) {
 			return fallback{}, errors.New("fallback.headers: " + name + " is set by the host")
 		}
@@ -249,47 +251,4 @@ func parseFallback(rf *rawFallback) (fallback, error) {
 	}
 	slices.SortFunc(f.headers, func(a, b header) int { return strings.Compare(a.name, b.name) })
 	return f, nil
-}
-
-// validName reports whether s is an HTTP token (RFC 9110).
-func validName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		isAlnum := c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !isAlnum && strings.IndexByte("!#$%&'*+-.^_`|~", c) < 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// validValue rejects control characters other than horizontal tab.
-func validValue(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < ' ' && c != '\t') || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// canonicalHeader returns name in the canonical MIME form ("x-degraded" →
-// "X-Degraded") for a valid token; net/http is not used, to keep the plugin
-// small and TinyGo-friendly.
-func canonicalHeader(name string) string {
-	b := []byte(name)
-	upper := true
-	for i, c := range b {
-		switch {
-		case upper && 'a' <= c && c <= 'z':
-			b[i] = c - 'a' + 'A'
-		case !upper && 'A' <= c && c <= 'Z':
-			b[i] = c - 'A' + 'a'
-		}
-		upper = c == '-'
-	}
-	return string(b)
 }

@@ -199,7 +199,7 @@ func parseSource(tf *rawTokenFrom) (source, error) {
 		return source{}, errors.New("token_from: needs header or cookie")
 	}
 	s := source{header: *tf.Header}
-	if !validName(s.header) {
+	if !sdk.ValidHeaderName(s.header) {
 		return source{}, errors.New("token_from: invalid header name " + strconv.Quote(s.header))
 	}
 	switch {
@@ -208,7 +208,7 @@ func parseSource(tf *rawTokenFrom) (source, error) {
 	case strings.EqualFold(s.header, "Authorization"):
 		s.scheme = "Bearer"
 	}
-	if s.scheme != "" && !validName(s.scheme) {
+	if s.scheme != "" && !sdk.ValidHeaderName(s.scheme) {
 		return source{}, errors.New("token_from: invalid scheme " + strconv.Quote(s.scheme))
 	}
 	return s, nil
@@ -221,7 +221,7 @@ func parseForwards(m map[string]string) ([]forward, error) {
 		if claim == "" {
 			return nil, errors.New("forward_claims: empty claim name")
 		}
-		if !validName(header) {
+		if !sdk.ValidHeaderName(header) {
 			return nil, errors.New("forward_claims: invalid header name " + strconv.Quote(header))
 		}
 		for _, f := range out {
@@ -235,20 +235,5 @@ func parseForwards(m map[string]string) ([]forward, error) {
 	return out, nil
 }
 
-// validName reports whether s is an HTTP token (RFC 9110).
-func validName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		isAlnum := c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !isAlnum && strings.IndexByte("!#$%&'*+-.^_`|~", c) < 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // validCookieName reports whether s is a cookie-name (RFC 6265: a token).
-func validCookieName(s string) bool { return validName(s) }
+func validCookieName(s string) bool { return sdk.ValidHeaderName(s) }

@@ -250,11 +250,11 @@ func parseKeyPart(field, s string, whole bool) (keyPart, error) {
 		return keyPart{kind: keyRoute}, nil
 	}
 	kind, name, ok := strings.Cut(s, ":")
-	if ok && (kind == "header" || kind == "claim") && validName(name) {
+	if ok && (kind == "header" || kind == "claim") && sdk.ValidHeaderName(name) {
 		if kind == "claim" {
 			name = "X-Claim-" + name
 		}
-		return keyPart{kind: keyHeader, header: canonical(name)}, nil
+		return keyPart{kind: keyHeader, header: sdk.CanonicalHeaderKey(name)}, nil
 	}
 	want := `"header:NAME" or "claim:NAME"`
 	if whole {
@@ -293,39 +293,6 @@ func parseTiers(rt rawTiers, top sdk.Limit) (keyPart, []tier, error) {
 	}
 	slices.SortFunc(tiers, func(a, b tier) int { return strings.Compare(a.name, b.name) })
 	return by, tiers, nil
-}
-
-// validName reports whether s is an HTTP token (RFC 9110).
-func validName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		isAlnum := c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !isAlnum && strings.IndexByte("!#$%&'*+-.^_`|~", c) < 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// canonical returns a valid header name in canonical form ("x-tenant" →
-// "X-Tenant"), as the host stores names. (net/http would do, but it links
-// file-system imports the host does not give plugins.)
-func canonical(name string) string {
-	b := []byte(name)
-	upper := true
-	for i, c := range b {
-		switch {
-		case upper && c >= 'a' && c <= 'z':
-			b[i] = c - 'a' + 'A'
-		case !upper && c >= 'A' && c <= 'Z':
-			b[i] = c - 'A' + 'a'
-		}
-		upper = c == '-'
-	}
-	return string(b)
 }
 
 // printable reports whether s has no control characters (tab included).

@@ -197,8 +197,8 @@ func TestCanonical(t *testing.T) {
 		"x-tenant": "X-Tenant", "X-TENANT": "X-Tenant", "x": "X", "a--b": "A--B",
 		"x-claim-sub": "X-Claim-Sub", "1a-b2": "1a-B2", "a_b": "A_b",
 	} {
-		if got := canonical(in); got != want {
-			t.Errorf("canonical(%q) = %q, want %q", in, got, want)
+		if got := sdk.CanonicalHeaderKey(in); got != want {
+			t.Errorf("CanonicalHeaderKey(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
