@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -25,6 +26,10 @@ type Config struct {
 	// DataDir holds registry.db, admin.key and the compilation cache.
 	// Default "./hostd-data".
 	DataDir string `json:"data_dir,omitempty"`
+	// CacheDir holds wazero's compilation cache, so a restart (or another
+	// hostd sharing the directory) does not recompile plugins. Default
+	// DATA_DIR/cache. The cache is safe to share and to delete.
+	CacheDir string `json:"cache_dir,omitempty"`
 	// Limits bound plugins and requests.
 	Limits Limits `json:"limits,omitempty"`
 	// Server sets the HTTP server timeouts of both listeners.
@@ -138,6 +143,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DataDir == "" {
 		c.DataDir = "./hostd-data"
+	}
+	if c.CacheDir == "" {
+		c.CacheDir = filepath.Join(c.DataDir, "cache")
 	}
 	if c.Limits.MaxUploadBytes <= 0 {
 		c.Limits.MaxUploadBytes = 32 << 20

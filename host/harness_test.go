@@ -15,6 +15,21 @@ import (
 	"github.com/hostd/hostd/host"
 )
 
+// sharedCache is one wazero compilation cache for every test host, so the
+// Go-built plugins are compiled once per test binary, not once per host.
+var sharedCache string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "hostd-test-cache-")
+	if err != nil {
+		panic(err)
+	}
+	sharedCache = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 // testHost is a real hostd on loopback with its data in a temp dir.
 type testHost struct {
 	t       testing.TB
@@ -38,7 +53,8 @@ func testLogger() *slog.Logger {
 // startHost starts a hostd; mutate adjusts the config (limits, data dir).
 func startHost(t testing.TB, mutate func(*host.Config)) *testHost {
 	t.Helper()
-	cfg := host.Config{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: t.TempDir(), Logger: testLogger()}
+	cfg := host.Config{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: t.TempDir(),
+		CacheDir: sharedCache, Logger: testLogger()}
 	if mutate != nil {
 		mutate(&cfg)
 	}

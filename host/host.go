@@ -120,7 +120,7 @@ func (h *Host) startEngine(ctx context.Context) error {
 	}
 	var err error
 	h.eng, err = engine.New(ctx, engine.Config{
-		CacheDir:            filepath.Join(h.cfg.DataDir, "cache"),
+		CacheDir:            h.cfg.CacheDir,
 		MemoryLimitPages:    l.MemoryPages,
 		CallTimeout:         l.CallTimeout.or(0),
 		ConfigureTimeout:    l.ConfigureTimeout.or(0),

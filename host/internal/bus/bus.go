@@ -1,0 +1,222 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// Bus is an embedded NATS server with JetStream and one in-process client
+// connection. It is safe for concurrent use by multiple goroutines.
+type Bus struct {
+	ns      *server.Server
+	nc      *nats.Conn
+	log     *slog.Logger
+	release func() error  // store dir lock
+	closed  chan struct{} // closed when nc reaches CLOSED
+
+	shutdownOnce sync.Once
+	shutdownErr  error
+}
+
+// Start validates c, locks c.StoreDir, starts the server with JetStream,
+// waits until it accepts connections and opens the in-process connection.
+// ctx bounds the wait together with c.ReadyTimeout. On any failure
+// everything already started is shut down again and the lock released.
+func Start(ctx context.Context, c Config) (*Bus, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	c = c.withDefaults()
+	if err := os.MkdirAll(c.StoreDir, 0o700); err != nil {
+		return nil, fmt.Errorf("bus: store dir: %w", err)
+	}
+	release, err := lockDir(c.StoreDir)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bus{log: c.Logger, release: release, closed: make(chan struct{})}
+	if err := b.start(ctx, c); err != nil {
+		if err2 := b.stop(); err2 != nil {
+			err = fmt.Errorf("%w; additionally, cleanup: %v", err, err2)
+		}
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *Bus) start(ctx context.Context, c Config) error {
+	opts, err := serverOptions(c)
+	if err != nil {
+		return err
+	}
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		return fmt.Errorf("bus: new server: %w", err)
+	}
+	b.ns = ns
+	nl := newNatsLog(c.Logger)
+	ns.SetLoggerV2(nl, nl.debug(), nl.trace(), false)
+	go ns.Start()
+	if err := waitReady(ctx, ns, nl.fatal, c.ReadyTimeout); err != nil {
+		return err
+	}
+	if !ns.JetStreamEnabled() {
+		return fmt.Errorf("%w: jetstream is not enabled", ErrNotReady)
+	}
+	b.nc, err = nats.Connect("", b.connectOptions(c)...)
+	if err != nil {
+		return fmt.Errorf("bus: in-process connection: %w", err)
+	}
+	return nil
+}
+
+func serverOptions(c Config) (*server.Options, error) {
+	opts := &server.Options{
+		ServerName:    c.ServerName,
+		DontListen:    c.Listen == "",
+		NoSigs:        true, // the daemon owns signals
+		JetStream:     true,
+		StoreDir:      c.StoreDir,
+		SyncAlways:    c.SyncInterval == 0,
+		SyncInterval:  c.SyncInterval,
+		Authorization: c.Token,
+		Username:      c.User,
+		Password:      c.Password,
+	}
+	if c.Listen != "" {
+		host, port, err := splitListen(c.Listen)
+		if err != nil {
+			return nil, err
+		}
+		opts.Host, opts.Port = host, port
+	}
+	return opts, nil
+}
+
+// waitReady waits for ReadyForConnections, a fatal server log line, or the
+// end of ctx, whichever comes first.
+func waitReady(ctx context.Context, ns *server.Server, fatal <-chan string, d time.Duration) error {
+	ready := make(chan bool, 1)
+	go func() { ready <- ns.ReadyForConnections(d) }()
+	select {
+	case ok := <-ready:
+		if !ok {
+			return fmt.Errorf("%w: server not ready after %s", ErrNotReady, d)
+		}
+		return nil
+	case msg := <-fatal:
+		return fmt.Errorf("bus: server failed to start: %s", msg)
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ErrNotReady, ctx.Err())
+	}
+}
+
+func (b *Bus) connectOptions(c Config) []nats.Option {
+	opts := []nats.Option{
+		nats.InProcessServer(b.ns),
+		nats.Name(c.ServerName + "-bus"),
+		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }),
+		nats.ErrorHandler(func(_ *nats.Conn, s *nats.Subscription, err error) {
+			subj := ""
+			if s != nil {
+				subj = s.Subject
+			}
+			b.log.Warn("bus: async error", "subject", subj, "err", err)
+		}),
+	}
+	if c.Token != "" {
+		opts = append(opts, nats.Token(c.Token))
+	}
+	if c.User != "" {
+		opts = append(opts, nats.UserInfo(c.User, c.Password))
+	}
+	return opts
+}
+
+// Ready returns nil while the server accepts connections, JetStream is on
+// and the in-process connection is connected; otherwise an error wrapping
+// ErrNotReady or ErrClosed.
+func (b *Bus) Ready() error {
+	select {
+	case <-b.closed:
+		return ErrClosed
+	default:
+	}
+	switch {
+	case !b.ns.Running():
+		return fmt.Errorf("%w: server is not running", ErrNotReady)
+	case !b.ns.JetStreamEnabled():
+		return fmt.Errorf("%w: jetstream is not enabled", ErrNotReady)
+	case !b.nc.IsConnected():
+		return fmt.Errorf("%w: in-process connection is %s", ErrNotReady, b.nc.Status())
+	}
+	return nil
+}
+
+// ClientURL returns the nats:// URL TCP clients connect to, or "" when
+// Config.Listen is empty. With port 0 it carries the port actually chosen.
+// A wildcard host (0.0.0.0, ::, "") is reported as given; dial a concrete
+// address from outside the machine.
+func (b *Bus) ClientURL() string {
+	addr, ok := b.ns.Addr().(*net.TCPAddr)
+	if !ok || addr == nil {
+		return ""
+	}
+	return "nats://" + net.JoinHostPort(addr.IP.String(), strconv.Itoa(addr.Port))
+}
+
+// Shutdown drains the in-process connection (delivering messages already
+// received to their handlers), then shuts the server down, waits for it and
+// releases the store lock. ctx bounds only the drain: if it ends first the
+// connection is closed without finishing the drain, the server is still
+// shut down, and ctx's error is returned. Later calls return the first
+// call's result.
+func (b *Bus) Shutdown(ctx context.Context) error {
+	b.shutdownOnce.Do(func() {
+		err := b.drain(ctx)
+		if err2 := b.stop(); err2 != nil {
+			err = errors.Join(err, err2)
+		}
+		b.shutdownErr = err
+	})
+	return b.shutdownErr
+}
+
+func (b *Bus) drain(ctx context.Context) error {
+	if err := b.nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+		b.nc.Close()
+		return fmt.Errorf("bus: drain: %w", err)
+	}
+	select {
+	case <-b.closed:
+		return nil
+	case <-ctx.Done():
+		b.nc.Close()
+		return fmt.Errorf("bus: drain: %w", ctx.Err())
+	}
+}
+
+// stop closes whatever is open: connection, server, store lock.
+func (b *Bus) stop() error {
+	if b.nc != nil {
+		b.nc.Close()
+	}
+	if b.ns != nil {
+		b.ns.Shutdown()
+		b.ns.WaitForShutdown()
+	}
+	if err := b.release(); err != nil {
+		return fmt.Errorf("bus: release store lock: %w", err)
+	}
+	return nil
+}

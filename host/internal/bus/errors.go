@@ -1,0 +1,23 @@
+package bus
+
+import "errors"
+
+var (
+	// ErrStoreLocked is wrapped by the error Start returns when another Bus
+	// (in this process or another one) already uses Config.StoreDir.
+	ErrStoreLocked = errors.New("bus: jetstream store directory is in use")
+
+	// ErrNotReady is wrapped by the error Start returns when the embedded
+	// server did not become ready within Config.ReadyTimeout (or before the
+	// context ended), and by the error Ready returns while the bus cannot
+	// serve.
+	ErrNotReady = errors.New("bus: not ready")
+
+	// ErrClosed is returned by the methods of a Bus after Shutdown.
+	ErrClosed = errors.New("bus: closed")
+
+	// ErrBadSubject is wrapped by the errors Publish, PublishEvent,
+	// Subscribe and Request return for an empty or malformed subject or
+	// event kind.
+	ErrBadSubject = errors.New("bus: invalid subject")
+)
