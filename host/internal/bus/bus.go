@@ -36,6 +36,9 @@ func Start(ctx context.Context, c Config) (*Bus, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("bus: start: %w", err)
+	}
 	c = c.withDefaults()
 	if err := os.MkdirAll(c.StoreDir, 0o700); err != nil {
 		return nil, fmt.Errorf("bus: store dir: %w", err)
