@@ -34,6 +34,8 @@ type Config struct {
 	Limits Limits `json:"limits,omitempty"`
 	// Server sets the HTTP server timeouts of both listeners.
 	Server ServerConfig `json:"server,omitempty"`
+	// NATS configures the embedded NATS server (in-process only by default).
+	NATS NATSConfig `json:"nats,omitempty"`
 	// LogLevel is debug, info, warn or error. Default "info".
 	LogLevel string `json:"log_level,omitempty"`
 
@@ -176,6 +178,14 @@ func (c Config) Validate() error {
 	}
 	if c.Limits.MaxInstances < 0 || c.Limits.MaxCallsPerInstance < 0 || c.Limits.MaxKVValueBytes < 0 {
 		errs = append(errs, errors.New("limits: counts must not be negative"))
+	}
+	if c.NATS.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.NATS.Listen); err != nil {
+			errs = append(errs, fmt.Errorf("nats.listen: %q is not host:port: %w", c.NATS.Listen, err))
+		}
+		if c.NATS.Token == "" && (c.NATS.User == "" || c.NATS.Password == "") {
+			errs = append(errs, errors.New("nats.listen: a listening NATS server needs client authentication: set nats.token, or nats.user and nats.password"))
+		}
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)

@@ -79,6 +79,7 @@ func (c *control) upload(ctx context.Context, name string, wasm []byte, activate
 		return model.PluginVersion{}, false, err
 	}
 	c.h.log.Info("plugin uploaded", "plugin", name, "version", v.Version, "sha256", v.SHA256, "size", v.Size, "active", activates)
+	c.h.event("plugin.uploaded", map[string]any{"plugin": name, "version": v.Version, "sha256": v.SHA256, "size": v.Size, "active": activates})
 	return v, created, nil
 }
 
@@ -122,6 +123,7 @@ func (c *control) setActive(ctx context.Context, name string, version int) (mode
 	}
 	c.h.plane.Swap(gen)
 	c.h.log.Info("plugin activated", "plugin", name, "version", version)
+	c.h.event("plugin.activated", map[string]any{"plugin": name, "version": version})
 	return out, nil
 }
 
@@ -133,6 +135,7 @@ func (c *control) DeletePlugin(_ context.Context, name string) error {
 		return err
 	}
 	c.h.log.Info("plugin deleted", "plugin", name)
+	c.h.event("plugin.deleted", map[string]any{"plugin": name})
 	return nil
 }
 
@@ -172,6 +175,7 @@ func (c *control) PutRoute(ctx context.Context, rt model.Route) (model.Route, bo
 	}
 	c.h.plane.Swap(gen)
 	c.h.log.Info("route stored", "route", rt.ID, "created", created)
+	c.h.event("route.changed", map[string]any{"route": rt.ID, "created": created})
 	return stored, created, nil
 }
 
@@ -195,5 +199,6 @@ func (c *control) DeleteRoute(ctx context.Context, id string) error {
 	gen, _ := c.build(ctx, st, func(model.Route) bool { return false })
 	c.h.plane.Swap(gen)
 	c.h.log.Info("route deleted", "route", id)
+	c.h.event("route.deleted", map[string]any{"route": id})
 	return nil
 }

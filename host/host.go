@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hostd/hostd/host/internal/admin"
+	"github.com/hostd/hostd/host/internal/bus"
 	"github.com/hostd/hostd/host/internal/dataplane"
 	"github.com/hostd/hostd/host/internal/engine"
 	"github.com/hostd/hostd/host/internal/metrics"
@@ -31,6 +32,7 @@ type Host struct {
 	log *slog.Logger
 
 	reg     *registry.Registry
+	bus     *bus.Bus
 	eng     *engine.Engine
 	plane   *dataplane.Plane
 	metrics *metrics.Metrics
@@ -82,6 +84,9 @@ func (h *Host) Start(ctx context.Context) (err error) {
 		}
 		return fmt.Errorf("host: %w", err)
 	}
+	if err := h.startBus(ctx); err != nil {
+		return err
+	}
 	key, err := admin.LoadOrCreateKey(h.cfg.DataDir)
 	if err != nil {
 		return fmt.Errorf("host: %w", err)
@@ -105,7 +110,7 @@ func (h *Host) Start(ctx context.Context) (err error) {
 	h.wg.Add(1)
 	go h.sweepKV(sweepCtx)
 	h.log.Info("hostd started", "listen", h.dataLn.Addr().String(), "admin_listen", h.adminLn.Addr().String(),
-		"data_dir", h.cfg.DataDir)
+		"data_dir", h.cfg.DataDir, "nats", h.bus.ClientURL())
 	return nil
 }
 
@@ -209,6 +214,11 @@ func (h *Host) Ready() error {
 		return errors.New("shutting down")
 	case h.plane == nil || !h.plane.Ready():
 		return errors.New("routes not loaded")
+	case h.bus == nil:
+		return errors.New("nats not started")
+	}
+	if err := h.bus.Ready(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -249,6 +259,7 @@ func (h *Host) closeAll(ctx context.Context) {
 	if h.eng != nil {
 		_ = h.eng.Close(ctx)
 	}
+	h.stopBus()
 	if h.reg != nil {
 		_ = h.reg.Close()
 	}

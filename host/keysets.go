@@ -29,6 +29,7 @@ func (c *control) PutKeySet(_ context.Context, name string, jwks []byte) (bool, 
 	}
 	c.h.keys.set(name, set)
 	c.h.log.Info("key set stored", "keyset", name, "created", created)
+	c.h.event("keyset.changed", map[string]any{"keyset": name, "created": created})
 	return created, nil
 }
 
@@ -67,5 +68,6 @@ func (c *control) DeleteKeySet(_ context.Context, name string) error {
 	}
 	c.h.keys.set(name, nil)
 	c.h.log.Info("key set deleted", "keyset", name)
+	c.h.event("keyset.deleted", map[string]any{"keyset": name})
 	return nil
 }

@@ -80,6 +80,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	dataDir := fs.String("data-dir", "", `data directory (default "./hostd-data")`)
 	configPath := fs.String("config", "", "JSON config file; flags override it")
 	logLevel := fs.String("log-level", "", `debug, info, warn or error (default "info")`)
+	natsListen := fs.String("nats-listen", "", "open a NATS client port (needs nats.token or nats.user/password in the config file; default: in-process only)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -102,6 +103,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	override(&cfg.AdminListen, *adminListen)
 	override(&cfg.DataDir, *dataDir)
 	override(&cfg.LogLevel, *logLevel)
+	override(&cfg.NATS.Listen, *natsListen)
 
 	h, err := host.New(cfg)
 	if err != nil {

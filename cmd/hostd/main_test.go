@@ -105,6 +105,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"token", "--role", "root", "--data-dir", t.TempDir()}, 1, "role"},
 		{[]string{"--config", "/does/not/exist.json"}, 1, "config"},
 		{[]string{"--listen", "nonsense"}, 1, "listen"},
+		{[]string{"--nats-listen", "127.0.0.1:0"}, 1, "needs client authentication"},
 	}
 	for _, tc := range cases {
 		var stderr bytes.Buffer

@@ -1,0 +1,75 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hostd/hostd/host/internal/bus"
+)
+
+// NATSConfig configures the embedded NATS server.
+type NATSConfig struct {
+	// Listen opens a NATS client port ("127.0.0.1:4222"); empty (the
+	// default) keeps NATS in-process only. A listening server requires
+	// client authentication: set Token, or User and Password.
+	Listen   string `json:"listen,omitempty"`
+	Token    string `json:"token,omitempty"`
+	User     string `json:"user,omitempty"`
+	Password string `json:"password,omitempty"`
+}
+
+// startBus starts the embedded NATS server (JetStream in DATA_DIR/jetstream)
+// and waits until it accepts connections.
+func (h *Host) startBus(ctx context.Context) error {
+	n := h.cfg.NATS
+	b, err := bus.Start(ctx, bus.Config{
+		StoreDir: filepath.Join(h.cfg.DataDir, "jetstream"),
+		Listen:   n.Listen, Token: n.Token, User: n.User, Password: n.Password,
+		Logger: h.log.With("component", "nats"),
+	})
+	if err != nil {
+		return fmt.Errorf("host: %w", err)
+	}
+	h.bus = b
+	return nil
+}
+
+// event publishes a control-plane change on hostd.events.<kind>. Events are
+// best effort: a change is never refused because it could not be announced.
+func (h *Host) event(kind string, v any) {
+	if h.bus == nil {
+		return
+	}
+	if err := h.bus.PublishEvent(kind, v); err != nil {
+		h.log.Warn("event not published", "kind", kind, "error", err)
+	}
+}
+
+func (h *Host) stopBus() {
+	if h.bus == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.bus.Shutdown(ctx); err != nil {
+		h.log.Warn("nats shutdown", "error", err)
+	}
+}
+
+// WatchEvents calls fn for every control-plane event (plugin uploaded,
+// activated or deleted; route or key set changed or deleted), published
+// on the embedded NATS server as hostd.events.<kind> with a JSON body. It
+// returns a function that stops watching. fn runs on the NATS client's
+// goroutine and must not block.
+func (h *Host) WatchEvents(fn func(kind string, data []byte)) (stop func() error, err error) {
+	if h.bus == nil {
+		return nil, errors.New("host: not started")
+	}
+	return h.bus.Subscribe(bus.EventPrefix+">", func(subject string, data []byte) {
+		fn(strings.TrimPrefix(subject, bus.EventPrefix), data)
+	})
+}
