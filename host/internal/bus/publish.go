@@ -50,7 +50,8 @@ func (b *Bus) Subscribe(subject string, fn Handler) (unsubscribe func() error, e
 }
 
 // QueueSubscribe is Subscribe within a queue group: each message goes to one
-// member of the group. An empty queue means a plain subscription.
+// member of the group. An empty queue means a plain subscription. When it
+// returns, the server knows the subscription.
 func (b *Bus) QueueSubscribe(subject, queue string, fn Handler) (unsubscribe func() error, err error) {
 	if err := checkSubject(subject, true); err != nil {
 		return nil, err
@@ -64,6 +65,13 @@ func (b *Bus) QueueSubscribe(subject, queue string, fn Handler) (unsubscribe fun
 		fn(m.Subject, m.Data)
 	})
 	if err != nil {
+		return nil, b.wrap("subscribe", err)
+	}
+	// Round trip to the server, so the interest is registered when
+	// Subscribe returns: a message published right after (by anyone) is
+	// delivered.
+	if err := b.nc.Flush(); err != nil {
+		_ = sub.Unsubscribe()
 		return nil, b.wrap("subscribe", err)
 	}
 	return func() error {
