@@ -50,6 +50,9 @@ func (s BreakerState) String() string {
 	return "state(" + strconv.FormatUint(uint64(s), 10) + ")"
 }
 
+// MarshalText implements encoding.TextMarshaler, so JSON shows the name.
+func (s BreakerState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
 // Sizes of the structures breaker_allow, breaker_report and
 // ratelimit_take read and write in guest memory (all little-endian).
 const (

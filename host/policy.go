@@ -22,7 +22,7 @@ const (
 type limiters struct{ l *policy.Limiters }
 
 func (a limiters) Take(name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, now time.Time) engine.RateDecision {
-	d, err := a.l.Take(name, policy.Limits{Rate: rate, Period: period, Burst: burst, Algorithm: policy.Algorithm(alg)}, cost, now)
+	d, err := a.l.Take(name, policy.Limits{Rate: rate, Period: period, Burst: burst, Algorithm: alg}, cost, now)
 	if err != nil { // invalid limits or too many buckets: refuse, never fail open silently
 		return engine.RateDecision{RetryAfter: period}
 	}
@@ -33,12 +33,11 @@ func (a limiters) Take(name []byte, rate int64, period time.Duration, burst, cos
 type breakers struct{ b *policy.Breakers }
 
 func (a breakers) Allow(name []byte, cfg engine.BreakerConfig, now time.Time) (bool, abi.BreakerState, time.Duration) {
-	ok, st, retry := a.b.Allow(name, policy.BreakerConfig(cfg), now)
-	return ok, abi.BreakerState(st), retry
+	return a.b.Allow(name, policy.BreakerConfig(cfg), now)
 }
 
 func (a breakers) Report(name []byte, cfg engine.BreakerConfig, success bool, latency time.Duration, now time.Time) abi.BreakerState {
-	return abi.BreakerState(a.b.Report(name, policy.BreakerConfig(cfg), success, latency, now))
+	return a.b.Report(name, policy.BreakerConfig(cfg), success, latency, now)
 }
 
 // breakerList returns the breakers for the admin API.

@@ -2,40 +2,26 @@ package policy
 
 import (
 	"math"
-	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/hostd/hostd/abi"
 )
 
-// State is a circuit breaker's state. The numbers are those of
-// abi.BreakerState.
-type State uint32
+// State is a circuit breaker's state: abi.BreakerState, whose numbers and
+// names the ABI pins.
+type State = abi.BreakerState
 
+// The breaker states.
 const (
 	// Closed lets calls through and counts their outcomes.
-	Closed State = 0
+	Closed = abi.BreakerClosed
 	// Open rejects calls until OpenFor has passed since it opened.
-	Open State = 1
+	Open = abi.BreakerOpen
 	// HalfOpen admits exactly HalfOpenRequests probe calls and rejects the
 	// rest; their outcomes close the breaker or open it again.
-	HalfOpen State = 2
+	HalfOpen = abi.BreakerHalfOpen
 )
-
-// String returns "closed", "open", "half_open" or "state(N)".
-func (s State) String() string {
-	switch s {
-	case Closed:
-		return "closed"
-	case Open:
-		return "open"
-	case HalfOpen:
-		return "half_open"
-	}
-	return "state(" + strconv.FormatUint(uint64(s), 10) + ")"
-}
-
-// MarshalText implements encoding.TextMarshaler, so JSON shows the name.
-func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Defaults used for zero (or negative) BreakerConfig fields.
 const (

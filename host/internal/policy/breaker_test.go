@@ -6,8 +6,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/hostd/hostd/abi"
 )
 
 // op is one step of a breaker scenario: an Allow (report == 0) or a Report
@@ -222,33 +220,6 @@ func TestBreakerConfigDefaults(t *testing.T) {
 	for _, tc := range tests {
 		if got := tc.cfg.norm(); got != tc.want {
 			t.Errorf("%+v.norm() = %+v, want %+v", tc.cfg, got, tc.want)
-		}
-	}
-}
-
-// TestNumbersMatchABI pins the enums to the ABI's, so the host functions
-// convert with a cast.
-func TestNumbersMatchABI(t *testing.T) {
-	pairs := []struct{ ours, abi uint32 }{
-		{uint32(TokenBucket), uint32(abi.RateLimitTokenBucket)},
-		{uint32(SlidingWindow), uint32(abi.RateLimitSlidingWindow)},
-		{uint32(Closed), uint32(abi.BreakerClosed)},
-		{uint32(Open), uint32(abi.BreakerOpen)},
-		{uint32(HalfOpen), uint32(abi.BreakerHalfOpen)},
-	}
-	for i, p := range pairs {
-		if p.ours != p.abi {
-			t.Errorf("pair %d: %d != %d", i, p.ours, p.abi)
-		}
-	}
-	names := map[string]string{
-		TokenBucket.String(): abi.RateLimitTokenBucket.String(), SlidingWindow.String(): abi.RateLimitSlidingWindow.String(),
-		Algorithm(9).String(): abi.RateLimitAlgorithm(9).String(), HalfOpen.String(): abi.BreakerHalfOpen.String(),
-		Closed.String(): abi.BreakerClosed.String(), Open.String(): abi.BreakerOpen.String(), State(7).String(): abi.BreakerState(7).String(),
-	}
-	for ours, theirs := range names {
-		if ours != theirs {
-			t.Errorf("%q != %q", ours, theirs)
 		}
 	}
 }

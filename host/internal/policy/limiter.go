@@ -1,34 +1,25 @@
 package policy
 
 import (
-	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/hostd/hostd/abi"
 )
 
-// Algorithm selects how a bucket counts. The numbers are those of
-// abi.RateLimitAlgorithm.
-type Algorithm uint32
+// Algorithm selects how a bucket counts: abi.RateLimitAlgorithm, whose
+// numbers and names the ABI pins.
+type Algorithm = abi.RateLimitAlgorithm
 
+// The algorithms.
 const (
 	// TokenBucket refills Rate tokens per Period continuously, up to Burst,
 	// exactly (the default).
-	TokenBucket Algorithm = 0
+	TokenBucket = abi.RateLimitTokenBucket
 	// SlidingWindow admits Rate per Period, estimating the last Period from
 	// the current and the previous fixed window; Burst is ignored.
-	SlidingWindow Algorithm = 1
+	SlidingWindow = abi.RateLimitSlidingWindow
 )
-
-// String returns "token_bucket", "sliding_window" or "algorithm(N)".
-func (a Algorithm) String() string {
-	switch a {
-	case TokenBucket:
-		return "token_bucket"
-	case SlidingWindow:
-		return "sliding_window"
-	}
-	return "algorithm(" + strconv.FormatUint(uint64(a), 10) + ")"
-}
 
 // MaxFillTime is the longest a token bucket may take to fill from empty
 // (Burst*Period/Rate) and the longest Period: about 36 years.
