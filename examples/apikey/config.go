@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"strconv"
 
 	"github.com/hostd/hostd/abi"
 	"github.com/hostd/hostd/sdk"
+	jsonconfig "github.com/hostd/hostd/sdk/config"
 )
 
 // rawConfig is the JSON configuration; README.md documents every field.
@@ -46,13 +45,8 @@ func configure(raw []byte) error {
 }
 
 func parse(raw []byte) (config, error) {
-	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
-		return config{}, errors.New("must be a JSON object")
-	}
 	var rc rawConfig
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rc); err != nil {
+	if err := jsonconfig.Decode(raw, &rc); err != nil {
 		return config{}, err
 	}
 	switch rc.Mode {

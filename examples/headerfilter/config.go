@@ -1,14 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/hostd/hostd/sdk"
+	jsonconfig "github.com/hostd/hostd/sdk/config"
 )
 
 // rawConfig is the JSON configuration; README.md documents every field.
@@ -49,12 +48,7 @@ func configure(raw []byte) error {
 
 func parse(raw []byte) (filterConfig, error) {
 	var rc rawConfig
-	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
-		return filterConfig{}, errors.New("must be a JSON object")
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rc); err != nil {
+	if err := jsonconfig.Decode(raw, &rc); err != nil {
 		return filterConfig{}, err
 	}
 	c := filterConfig{denyStatus: defaultDenyStatus}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hostd/hostd/sdk"
+	jsonconfig "github.com/hostd/hostd/sdk/config"
 )
 
 // rawConfig is the JSON configuration; docs/builtin-plugins.md documents
@@ -74,16 +74,8 @@ const (
 // parse validates raw and applies the defaults.
 func parse(raw []byte) (breakerConfig, error) {
 	var rc rawConfig
-	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
-		return breakerConfig{}, errors.New("must be a JSON object")
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rc); err != nil {
+	if err := jsonconfig.Decode(raw, &rc); err != nil {
 		return breakerConfig{}, err
-	}
-	if dec.More() {
-		return breakerConfig{}, errors.New("trailing data after the JSON object")
 	}
 	c := breakerConfig{name: defaultName(raw), failures: statusSet{classes: 1 << 5}}
 	var err error

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hostd/hostd/sdk"
+	jsonconfig "github.com/hostd/hostd/sdk/config"
 )
 
 // rawConfig is the JSON configuration; docs/builtin-plugins.md documents
@@ -76,16 +76,8 @@ func configure(raw []byte) error {
 
 func parse(raw []byte) (filterConfig, error) {
 	var rc rawConfig
-	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
-		return filterConfig{}, errors.New("must be a JSON object")
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rc); err != nil {
+	if err := jsonconfig.Decode(raw, &rc); err != nil {
 		return filterConfig{}, err
-	}
-	if dec.More() {
-		return filterConfig{}, errors.New("trailing data after the JSON object")
 	}
 	if rc.Keyset == "" {
 		return filterConfig{}, errors.New("keyset is required")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/hostd/hostd/abi"
 	"github.com/hostd/hostd/sdk"
+	jsonconfig "github.com/hostd/hostd/sdk/config"
 )
 
 // rawConfig is the JSON configuration; the rate-limit section of
@@ -86,16 +86,8 @@ const (
 // parse validates raw and applies the defaults.
 func parse(raw []byte) (limitConfig, error) {
 	var rc rawConfig
-	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
-		return limitConfig{}, errors.New("must be a JSON object")
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rc); err != nil {
+	if err := jsonconfig.Decode(raw, &rc); err != nil {
 		return limitConfig{}, err
-	}
-	if dec.More() {
-		return limitConfig{}, errors.New("trailing data after the JSON object")
 	}
 	c := limitConfig{prefix: defaultPrefix(raw)}
 	if rc.Bucket != nil {
