@@ -18,11 +18,10 @@ import (
 
 // hostd runs a real hostd on loopback for one test.
 type hostd struct {
-	t            *testing.T
-	base, admin  string
-	token        string
-	shutdownOnce sync.Once
-	h            *host.Host
+	t           *testing.T
+	base, admin string
+	token       string
+	h           *host.Host
 }
 
 func start(t *testing.T) *hostd {

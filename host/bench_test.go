@@ -92,9 +92,8 @@ func BenchmarkUploadToServing(b *testing.B) {
 // withCustomSection appends a custom section naming n: different bytes,
 // same behaviour.
 func withCustomSection(wasm []byte, n int) []byte {
-	name := "bench"
-	payload := binary.AppendUvarint([]byte{byte(len(name))}, 0)[:1]
-	payload = append(payload, name...)
+	const name = "bench"
+	payload := append([]byte{byte(len(name))}, name...)
 	payload = binary.LittleEndian.AppendUint64(payload, uint64(n))
 	out := append([]byte(nil), wasm...)
 	out = append(out, 0)

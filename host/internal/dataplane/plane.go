@@ -238,16 +238,4 @@ func (p *Plane) releasePools(pools []*sharedPool) {
 	}
 }
 
-// PoolStats reports the live and idle instances of every pool.
-func (p *Plane) PoolStats() map[string][2]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	out := make(map[string][2]int, len(p.pools))
-	for _, sp := range p.pools {
-		live, idle := sp.pool.Stats()
-		out[sp.pool.String()] = [2]int{live, idle}
-	}
-	return out
-}
-
 var _ http.Handler = (*Plane)(nil)

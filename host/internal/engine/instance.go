@@ -142,9 +142,6 @@ func (i *Instance) Release() { i.p.Put(i) }
 // Plugin returns the plugin name and version the instance runs.
 func (i *Instance) Plugin() (string, int) { return i.p.b.Plugin, i.p.b.Version }
 
-// HasResponse reports whether on_response exists.
-func (i *Instance) HasResponse() bool { return i.onResponse != nil }
-
 func (i *Instance) call(ctx context.Context, ex *Exchange, ph phase, fn api.Function) error {
 	if i.dead {
 		return fmt.Errorf("%w: instance already failed", ErrTrap)

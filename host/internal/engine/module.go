@@ -24,14 +24,11 @@ type Module struct {
 	compiled wazero.CompiledModule
 	refs     int // guarded by e.mu
 
-	hasInit, hasConfigure, hasResponse bool
+	hasInit, hasConfigure bool
 }
 
 // SHA256 returns the hex sha256 of the module's bytes.
 func (m *Module) SHA256() string { return m.sha }
-
-// HasResponse reports whether the guest exports on_response.
-func (m *Module) HasResponse() bool { return m.hasResponse }
 
 // Compile validates and compiles wasm, or returns the already compiled
 // module with the same sha256. Errors are *ABIError when the binary is not
@@ -148,7 +145,6 @@ func (m *Module) validate() error {
 	}
 	_, m.hasInit = exports[abi.InitializeExport]
 	_, m.hasConfigure = exports[abi.ExportOnConfigure]
-	_, m.hasResponse = exports[abi.ExportOnResponse]
 	return errors.Join(errs...)
 }
 
