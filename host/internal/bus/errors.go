@@ -20,4 +20,16 @@ var (
 	// Subscribe and Request return for an empty or malformed subject or
 	// event kind.
 	ErrBadSubject = errors.New("bus: invalid subject")
+
+	// ErrNoResponders is wrapped by the error RequestMsg returns when no
+	// subscriber listens on the subject.
+	ErrNoResponders = errors.New("bus: no responders")
+
+	// ErrTimeout is wrapped by the error a request or acknowledgement
+	// returns when its deadline passed before the answer.
+	ErrTimeout = errors.New("bus: timeout")
+
+	// ErrNoReply is returned by Msg.Respond for a message without a reply
+	// subject.
+	ErrNoReply = errors.New("bus: message has no reply subject")
 )

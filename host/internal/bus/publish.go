@@ -57,11 +57,7 @@ func (b *Bus) QueueSubscribe(subject, queue string, fn Handler) (unsubscribe fun
 		return nil, err
 	}
 	sub, err := b.nc.QueueSubscribe(subject, queue, func(m *nats.Msg) {
-		defer func() {
-			if r := recover(); r != nil {
-				b.log.Error("bus: handler panicked", "subject", m.Subject, "panic", r)
-			}
-		}()
+		defer b.recoverHandler(m.Subject)
 		fn(m.Subject, m.Data)
 	})
 	if err != nil {
@@ -97,8 +93,8 @@ func (b *Bus) Request(ctx context.Context, subject string, data []byte) ([]byte,
 
 // wrap prefixes err and maps a closed connection to ErrClosed.
 func (b *Bus) wrap(op string, err error) error {
-	if err == nats.ErrConnectionClosed || err == nats.ErrConnectionDraining {
-		return fmt.Errorf("bus: %s: %w", op, ErrClosed)
+	if sentinel := mapErr(err); sentinel != nil {
+		return fmt.Errorf("bus: %s: %w (%v)", op, sentinel, err)
 	}
 	return fmt.Errorf("bus: %s: %w", op, err)
 }
