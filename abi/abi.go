@@ -58,8 +58,11 @@ const (
 	//	(func (export "on_response") (result i32))
 	ExportOnResponse = "on_response"
 
-	// ExportOnMessage is reserved for message-triggered plugins (messaging
-	// feature). A v1 host that does not offer FeatureMessaging ignores it.
+	// ExportOnMessage is called once per message delivered by a trigger
+	// (messaging feature). It returns a Status: StatusOK acknowledges the
+	// message, anything else asks for redelivery, unless the guest settled
+	// the message itself with msg_settle. Optional; a plugin bound to a
+	// trigger must export it.
 	//
 	//	(func (export "on_message") (result i32))
 	ExportOnMessage = "on_message"

@@ -50,6 +50,8 @@ var golden = []struct {
 
 	{"HeaderKindRequest", abi.HeaderKindRequest, `abi.HeaderKind(0)`},
 	{"HeaderKindResponse", abi.HeaderKindResponse, `abi.HeaderKind(1)`},
+	{"HeaderKindMessage", abi.HeaderKindMessage, `abi.HeaderKind(2)`},
+	{"HeaderKindReply", abi.HeaderKindReply, `abi.HeaderKind(3)`},
 
 	{"LogLevelDebug", abi.LogLevelDebug, `abi.LogLevel(-1)`},
 	{"LogLevelInfo", abi.LogLevelInfo, `abi.LogLevel(0)`},
@@ -98,6 +100,13 @@ var golden = []struct {
 	{"FuncRateLimitTake", abi.FuncRateLimitTake, `string("ratelimit_take")`},
 	{"FuncBreakerAllow", abi.FuncBreakerAllow, `string("breaker_allow")`},
 	{"FuncBreakerReport", abi.FuncBreakerReport, `string("breaker_report")`},
+	{"FuncMsgPublish", abi.FuncMsgPublish, `string("msg_publish")`},
+	{"FuncMsgRequest", abi.FuncMsgRequest, `string("msg_request")`},
+	{"FuncMsgRespond", abi.FuncMsgRespond, `string("msg_respond")`},
+	{"FuncMsgGetSubject", abi.FuncMsgGetSubject, `string("msg_get_subject")`},
+	{"FuncMsgGetReply", abi.FuncMsgGetReply, `string("msg_get_reply")`},
+	{"FuncMsgDeliveryCount", abi.FuncMsgDeliveryCount, `string("msg_delivery_count")`},
+	{"FuncMsgSettle", abi.FuncMsgSettle, `string("msg_settle")`},
 
 	{"RateLimitTokenBucket", abi.RateLimitTokenBucket, `abi.RateLimitAlgorithm(0)`},
 	{"RateLimitSlidingWindow", abi.RateLimitSlidingWindow, `abi.RateLimitAlgorithm(1)`},
@@ -105,6 +114,11 @@ var golden = []struct {
 	{"BreakerClosed", abi.BreakerClosed, `abi.BreakerState(0)`},
 	{"BreakerOpen", abi.BreakerOpen, `abi.BreakerState(1)`},
 	{"BreakerHalfOpen", abi.BreakerHalfOpen, `abi.BreakerState(2)`},
+
+	{"DispositionAck", abi.DispositionAck, `abi.Disposition(0)`},
+	{"DispositionNak", abi.DispositionNak, `abi.Disposition(1)`},
+	{"DispositionTerm", abi.DispositionTerm, `abi.Disposition(2)`},
+	{"DispositionInProgress", abi.DispositionInProgress, `abi.Disposition(3)`},
 
 	{"BreakerConfigSize", abi.BreakerConfigSize, `int(32)`},
 	{"BreakerOutSize", abi.BreakerOutSize, `int(16)`},
@@ -115,6 +129,8 @@ var golden = []struct {
 
 	{"MaxKVKeyLen", abi.MaxKVKeyLen, `int(1024)`},
 	{"MaxKVListKeys", abi.MaxKVListKeys, `int(1000)`},
+	{"MaxSubjectLen", abi.MaxSubjectLen, `int(256)`},
+	{"MaxMessageBytes", abi.MaxMessageBytes, `int(1048576)`},
 }
 
 // goldenHostFunctions is abi.HostFunctions written out, in order.
@@ -160,6 +176,13 @@ var goldenHostFunctions = []string{
 	"ratelimit_take i32,i32,i64,i64,i64,i64,i32,i32->i32",
 	"breaker_allow i32,i32,i32,i32->i32",
 	"breaker_report i32,i32,i32,i32,i64->i32",
+	"msg_publish i32,i32,i32,i32,i32,i32->i32",
+	"msg_request i32,i32,i32,i32,i32,i32,i64->i32",
+	"msg_respond i32,i32,i32,i32->i32",
+	"msg_get_subject i32,i32->i32",
+	"msg_get_reply i32,i32->i32",
+	"msg_delivery_count ->i64",
+	"msg_settle i32,i64->i32",
 }
 
 // goldenGuestExports is abi.GuestExports written out, in order.
@@ -355,7 +378,14 @@ func TestEnumStrings(t *testing.T) {
 		{abi.Action(2), "action(2)"},
 		{abi.HeaderKindRequest, "request"},
 		{abi.HeaderKindResponse, "response"},
+		{abi.HeaderKindMessage, "message"},
+		{abi.HeaderKindReply, "reply"},
 		{abi.HeaderKind(7), "kind(7)"},
+		{abi.DispositionAck, "ack"},
+		{abi.DispositionNak, "nak"},
+		{abi.DispositionTerm, "term"},
+		{abi.DispositionInProgress, "in_progress"},
+		{abi.Disposition(4), "disposition(4)"},
 		{abi.LogLevelDebug, "debug"},
 		{abi.LogLevelInfo, "info"},
 		{abi.LogLevelWarn, "warn"},

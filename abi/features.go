@@ -31,7 +31,10 @@ const (
 	// functions do not require enabling it, and breaker_allow returns
 	// StatusUnsupported without it.
 	FeatureBreaker Features = 1 << 4
-	// FeatureMessaging is reserved for NATS publish, request and on_message.
+	// FeatureMessaging: the msg_* functions work (the host has NATS).
+	// Offered when the host has the service; the functions do not require
+	// enabling it and return StatusUnsupported without it. What a plugin
+	// may publish or request is still limited by its binding's grants.
 	FeatureMessaging Features = 1 << 5
 )
 

@@ -143,6 +143,39 @@ const (
 	// admitted and returns the breaker's BreakerState after it.
 	//	(func (param $name i32) (param $name_len i32) (param $config i32) (param $success i32) (param $latency_ms i64) (result i32))
 	FuncBreakerReport = "breaker_report"
+
+	// FuncMsgPublish publishes a message (core NATS, at most once) on a
+	// subject the binding's grants allow for publishing; $headers is a
+	// length-prefixed list of alternating names and values. Returns a
+	// Status (StatusDenied when not granted).
+	//	(func (param $subject i32) (param $subject_len i32) (param $headers i32) (param $headers_len i32) (param $data i32) (param $data_len i32) (result i32))
+	FuncMsgPublish = "msg_publish"
+	// FuncMsgRequest sends a request on a subject the binding's grants allow
+	// for requests and waits up to $timeout_ms for the first reply, which
+	// the guest then reads with HeaderKindReply. Returns a Status
+	// (StatusNotFound: no responders, StatusTimeout: no reply in time).
+	//	(func (param $subject i32) (param $subject_len i32) (param $headers i32) (param $headers_len i32) (param $data i32) (param $data_len i32) (param $timeout_ms i64) (result i32))
+	FuncMsgRequest = "msg_request"
+	// FuncMsgRespond replies to the message being handled, on its reply
+	// subject (no grant needed). StatusNotFound when it has none.
+	//	(func (param $headers i32) (param $headers_len i32) (param $data i32) (param $data_len i32) (result i32))
+	FuncMsgRespond = "msg_respond"
+	// FuncMsgGetSubject writes the subject of the message being handled
+	// (buf_limit protocol).
+	//	(func (param $buf i32) (param $buf_limit i32) (result i32))
+	FuncMsgGetSubject = "msg_get_subject"
+	// FuncMsgGetReply writes the reply subject of the message being handled
+	// (buf_limit protocol; length 0 when it has none).
+	//	(func (param $buf i32) (param $buf_limit i32) (result i32))
+	FuncMsgGetReply = "msg_get_reply"
+	// FuncMsgDeliveryCount returns how many times the message being handled
+	// has been delivered, 1 on the first delivery.
+	//	(func (result i64))
+	FuncMsgDeliveryCount = "msg_delivery_count"
+	// FuncMsgSettle settles the message being handled with a Disposition
+	// (ack, nak after $delay_ms, term, in_progress). Returns a Status.
+	//	(func (param $disposition i32) (param $delay_ms i64) (result i32))
+	FuncMsgSettle = "msg_settle"
 )
 
 // ValueType is a WebAssembly core value type, encoded as in the binary
@@ -226,6 +259,14 @@ var HostFunctions = []Signature{
 	sig(FuncRateLimitTake, ri32, I32, I32, I64, I64, I64, I64, I32, I32),
 	sig(FuncBreakerAllow, ri32, I32, I32, I32, I32),
 	sig(FuncBreakerReport, ri32, I32, I32, I32, I32, I64),
+
+	sig(FuncMsgPublish, ri32, I32, I32, I32, I32, I32, I32),
+	sig(FuncMsgRequest, ri32, I32, I32, I32, I32, I32, I32, I64),
+	sig(FuncMsgRespond, ri32, I32, I32, I32, I32),
+	sig(FuncMsgGetSubject, ri32, I32, I32),
+	sig(FuncMsgGetReply, ri32, I32, I32),
+	sig(FuncMsgDeliveryCount, ri64),
+	sig(FuncMsgSettle, ri32, I32, I64),
 }
 
 // GuestExports lists the function exports a v1 guest may have, with their
@@ -245,4 +286,11 @@ const (
 	MaxKVKeyLen = 1024
 	// MaxKVListKeys is the largest $max kv_list honours; larger is clamped.
 	MaxKVListKeys = 1000
+	// MaxSubjectLen is the longest NATS subject msg_publish and
+	// msg_request accept; longer → StatusInvalidArgument.
+	MaxSubjectLen = 256
+	// MaxMessageBytes is the largest message payload (data plus encoded
+	// headers) msg_publish, msg_request and msg_respond accept; larger →
+	// StatusTooLarge.
+	MaxMessageBytes = 1 << 20
 )

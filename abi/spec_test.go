@@ -328,6 +328,7 @@ func TestSpecTypeTables(t *testing.T) {
 		"7.1 Status": "Status", "7.2 Action": "Action", "7.3 HeaderKind": "HeaderKind",
 		"7.4 LogLevel": "LogLevel", "7.5 Features": "Feature",
 		"7.6 RateLimitAlgorithm": "RateLimit", "7.7 BreakerState": "Breaker",
+		"7.8 Disposition": "Disposition",
 	} {
 		lines, ok := sp.parts[heading]
 		if !ok {
@@ -371,18 +372,19 @@ func TestSpecPhaseTableNamesEveryFunction(t *testing.T) {
 func TestSpecNamesLimitsAndVersion(t *testing.T) {
 	sp := readSpec(t)
 	limits := strings.Join(sp.parts["8. Limits"], "\n")
-	for name, v := range map[string]int{"MaxKVKeyLen": abi.MaxKVKeyLen, "MaxKVListKeys": abi.MaxKVListKeys} {
+	for name, v := range map[string]int{"MaxKVKeyLen": abi.MaxKVKeyLen, "MaxKVListKeys": abi.MaxKVListKeys,
+		"MaxSubjectLen": abi.MaxSubjectLen, "MaxMessageBytes": abi.MaxMessageBytes} {
 		if !regexp.MustCompile(strconv.Itoa(v) + `\b[^|\n]*` + name).MatchString(limits) {
 			t.Errorf("SPEC.md 8. Limits does not give %s as %d", name, v)
 		}
 	}
-	structs := strings.Join(sp.parts["7.8 Structures"], "\n")
+	structs := strings.Join(sp.parts["7.9 Structures"], "\n")
 	for name, v := range map[string]int{
 		"BreakerConfigSize": abi.BreakerConfigSize, "BreakerOutSize": abi.BreakerOutSize,
 		"RateLimitOutSize": abi.RateLimitOutSize,
 	} {
 		if !regexp.MustCompile("`" + name + "` \\| " + strconv.Itoa(v) + ` \|`).MatchString(structs) {
-			t.Errorf("SPEC.md 7.8 Structures does not give %s as %d", name, v)
+			t.Errorf("SPEC.md 7.9 Structures does not give %s as %d", name, v)
 		}
 	}
 	first := strings.SplitN(sp.text, "\n", 2)[0]

@@ -23,7 +23,7 @@ const (
 	// StatusUnavailable means a host service is down or overloaded; the call
 	// may succeed later.
 	StatusUnavailable Status = 6
-	// StatusTimeout means the host gave up waiting (reserved for messaging).
+	// StatusTimeout means the host gave up waiting (msg_request).
 	StatusTimeout Status = 7
 	// StatusUnsupported means the call needs a feature that is not enabled
 	// or not offered by this host.
@@ -76,15 +76,25 @@ const (
 	HeaderKindRequest HeaderKind = 0
 	// HeaderKindResponse selects the response being built or returned.
 	HeaderKindResponse HeaderKind = 1
+	// HeaderKindMessage selects the message being handled by on_message
+	// (read only).
+	HeaderKindMessage HeaderKind = 2
+	// HeaderKindReply selects the reply to the last successful msg_request
+	// of the running callback (read only).
+	HeaderKindReply HeaderKind = 3
 )
 
-// String returns "request" or "response".
+// String returns "request", "response", "message" or "reply".
 func (k HeaderKind) String() string {
 	switch k {
 	case HeaderKindRequest:
 		return "request"
 	case HeaderKindResponse:
 		return "response"
+	case HeaderKindMessage:
+		return "message"
+	case HeaderKindReply:
+		return "reply"
 	}
 	return "kind(" + strconv.FormatUint(uint64(k), 10) + ")"
 }
@@ -117,4 +127,35 @@ func (l LogLevel) String() string {
 		return "error"
 	}
 	return "level(" + strconv.FormatInt(int64(l), 10) + ")"
+}
+
+// Disposition is how msg_settle settles the message being handled.
+type Disposition uint32
+
+const (
+	// DispositionAck: the message is processed; it is not delivered again.
+	DispositionAck Disposition = 0
+	// DispositionNak: deliver the message again, after $delay_ms.
+	DispositionNak Disposition = 1
+	// DispositionTerm: never deliver the message again, and do not
+	// dead-letter it.
+	DispositionTerm Disposition = 2
+	// DispositionInProgress: still working; restart the ack timer. The
+	// message stays unsettled.
+	DispositionInProgress Disposition = 3
+)
+
+// String returns "ack", "nak", "term" or "in_progress".
+func (d Disposition) String() string {
+	switch d {
+	case DispositionAck:
+		return "ack"
+	case DispositionNak:
+		return "nak"
+	case DispositionTerm:
+		return "term"
+	case DispositionInProgress:
+		return "in_progress"
+	}
+	return "disposition(" + strconv.FormatUint(uint64(d), 10) + ")"
 }

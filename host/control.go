@@ -84,7 +84,7 @@ func resolveBinding(st registry.State, b model.Binding) (dataplane.ResolvedBindi
 		cfg = []byte("{}")
 	}
 	return dataplane.ResolvedBinding{Plugin: b.Plugin, Version: n, SHA256: v.SHA256, Config: cfg,
-		FailOpen: b.FailsOpen()}, nil
+		FailOpen: b.FailsOpen(), Grants: engineGrants(b.Grants)}, nil
 }
 
 // build builds a candidate generation for st and checks that none of the
@@ -163,4 +163,12 @@ func validateRoute(rt model.Route) error {
 		}
 	}
 	return nil
+}
+
+// engineGrants converts a binding's grants for the engine.
+func engineGrants(g *model.Grants) engine.Grants {
+	if g == nil {
+		return engine.Grants{}
+	}
+	return engine.Grants{Publish: g.Publish, Request: g.Request}
 }

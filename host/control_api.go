@@ -78,6 +78,9 @@ func (c *control) upload(ctx context.Context, name string, wasm []byte, activate
 	if err != nil {
 		return model.PluginVersion{}, false, err
 	}
+	if activates && exists {
+		c.syncTriggers(ctx)
+	}
 	c.h.log.Info("plugin uploaded", "plugin", name, "version", v.Version, "sha256", v.SHA256, "size", v.Size, "active", activates)
 	c.h.event("plugin.uploaded", map[string]any{"plugin": name, "version": v.Version, "sha256": v.SHA256, "size": v.Size, "active": activates})
 	return v, created, nil
@@ -122,6 +125,7 @@ func (c *control) setActive(ctx context.Context, name string, version int) (mode
 		return model.Plugin{}, err
 	}
 	c.h.plane.Swap(gen)
+	c.syncTriggers(ctx)
 	c.h.log.Info("plugin activated", "plugin", name, "version", version)
 	c.h.event("plugin.activated", map[string]any{"plugin": name, "version": version})
 	return out, nil

@@ -20,6 +20,7 @@ import (
 	"github.com/hostd/hostd/host/internal/metrics"
 	"github.com/hostd/hostd/host/internal/policy"
 	"github.com/hostd/hostd/host/internal/registry"
+	"github.com/hostd/hostd/host/internal/trigger"
 )
 
 // ErrDataDirInUse is returned by Start when another hostd holds the data
@@ -33,6 +34,7 @@ type Host struct {
 
 	reg     *registry.Registry
 	bus     *bus.Bus
+	trig    *trigger.Manager
 	eng     *engine.Engine
 	plane   *dataplane.Plane
 	metrics *metrics.Metrics
@@ -102,6 +104,7 @@ func (h *Host) Start(ctx context.Context) (err error) {
 	if err := h.ctl.load(ctx); err != nil {
 		return err
 	}
+	h.startTriggers(ctx)
 	if err := h.listen(key); err != nil {
 		return err
 	}
@@ -138,6 +141,7 @@ func (h *Host) startEngine(ctx context.Context) error {
 		RateLimits:          limiters{h.limits},
 		Breakers:            breakers{h.brk},
 		JWT:                 h.keys,
+		Messenger:           messenger{h.bus},
 		Observer:            h.metrics,
 		Logger:              h.log,
 	})
@@ -253,6 +257,7 @@ func (h *Host) closeAll(ctx context.Context) {
 		}
 	}
 	h.wg.Wait()
+	h.stopTriggers()
 	if h.plane != nil {
 		h.plane.Close()
 	}

@@ -20,3 +20,6 @@ func onRequest() uint32 { return uint32(dispatch.Request()) }
 
 //go:wasmexport on_response
 func onResponse() uint32 { return uint32(dispatch.Response()) }
+
+//go:wasmexport on_message
+func onMessage() uint32 { return uint32(dispatch.Message()) }

@@ -30,7 +30,8 @@ func (f fake) EnableFeatures(want abi.Features) abi.Features {
 		off bool
 		f   abi.Features
 	}{{f.h.KV.Withheld, abi.FeatureKV}, {f.h.JWT == nil, abi.FeatureJWT},
-		{f.h.RateLimits == nil, abi.FeatureRateLimit}, {f.h.Breakers == nil, abi.FeatureBreaker}} {
+		{f.h.RateLimits == nil, abi.FeatureRateLimit}, {f.h.Breakers == nil, abi.FeatureBreaker},
+		{f.h.Messaging == nil, abi.FeatureMessaging}} {
 		if g.off {
 			got &^= g.f
 		}

@@ -9,6 +9,9 @@ import (
 // headers returns the map kind selects; request headers and bodies may only
 // be written during on_request.
 func (f fake) headers(fn string, kind abi.HeaderKind, write bool) http.Header {
+	if kind == abi.HeaderKindMessage || kind == abi.HeaderKindReply {
+		return f.msgHeaders(fn, kind, write)
+	}
 	f.h.need(fn, reqPhases...)
 	switch kind {
 	case abi.HeaderKindRequest:
@@ -19,12 +22,21 @@ func (f fake) headers(fn string, kind abi.HeaderKind, write bool) http.Header {
 	case abi.HeaderKindResponse:
 		return f.h.Response.Header
 	}
-	f.h.trapf("%s: header kind %d is not 0 (request) or 1 (response)", fn, kind)
+	f.h.trapf("%s: header kind %d is not a HeaderKind", fn, kind)
 	return nil
 }
 
+// lookup finds a header as given, then in canonical form (message headers
+// keep the sender's case).
+func lookup(h http.Header, name []byte) []string {
+	if v, ok := h[string(name)]; ok {
+		return v
+	}
+	return h[http.CanonicalHeaderKey(string(name))]
+}
+
 func (f fake) GetHeader(kind abi.HeaderKind, name, buf []byte) (bool, uint32) {
-	vals := f.headers("get_header", kind, false)[http.CanonicalHeaderKey(string(name))]
+	vals := lookup(f.headers("get_header", kind, false), name)
 	if len(vals) == 0 {
 		return false, 0
 	}
@@ -32,7 +44,7 @@ func (f fake) GetHeader(kind abi.HeaderKind, name, buf []byte) (bool, uint32) {
 }
 
 func (f fake) GetHeaderValues(kind abi.HeaderKind, name, buf []byte) (uint32, uint32) {
-	vals := f.headers("get_header_values", kind, false)[http.CanonicalHeaderKey(string(name))]
+	vals := lookup(f.headers("get_header_values", kind, false), name)
 	return uint32(len(vals)), put(buf, nulJoin(vals))
 }
 
@@ -127,6 +139,12 @@ func contains(s string, c byte) bool {
 
 func (f fake) GetBody(kind abi.HeaderKind, buf []byte) (abi.Status, uint32) {
 	f.headers("get_body", kind, false)
+	switch kind {
+	case abi.HeaderKindMessage:
+		return abi.StatusOK, put(buf, string(f.h.Message.Data))
+	case abi.HeaderKindReply:
+		return abi.StatusOK, put(buf, string(f.h.reply.Data))
+	}
 	if kind == abi.HeaderKindRequest {
 		if len(f.h.Request.Body) > f.h.MaxBody {
 			return abi.StatusTooLarge, 0

@@ -59,8 +59,9 @@ type Host struct {
 
 	// Offered is the feature set enable_features grants from. Default:
 	// abi.FeatureKV | abi.FeatureBufferResponse | abi.FeatureJWT |
-	// abi.FeatureRateLimit | abi.FeatureBreaker. The policy bits are
-	// granted only while JWT, RateLimits and Breakers are set.
+	// abi.FeatureRateLimit | abi.FeatureBreaker | abi.FeatureMessaging. The
+	// service bits are granted only while JWT, RateLimits, Breakers and
+	// Messaging are set.
 	Offered abi.Features
 	// Enabled is the feature set enabled so far.
 	Enabled abi.Features
@@ -83,6 +84,13 @@ type Host struct {
 	// return abi.StatusUnsupported.
 	Breakers *Breakers
 
+	// Message is the message CallMessage delivers to on_message.
+	Message Message
+	// Messaging answers and records the msg_* calls. Default: a Messaging
+	// that grants every subject outside hostd. and has no responders; nil
+	// makes the msg_* functions return abi.StatusUnsupported.
+	Messaging *Messaging
+
 	// Clock is the host's wall clock (now, KV TTLs, rate limits and
 	// breakers). Default: time.Now.
 	Clock func() time.Time
@@ -98,6 +106,8 @@ type Host struct {
 
 	t     testing.TB
 	phase phase
+	reply   Sent // the last msg_request reply of the running callback
+	settled bool // msg_settle settled the message of the running callback
 }
 
 // Request is the request a Host serves.
@@ -140,13 +150,14 @@ func New(t testing.TB) *Host {
 		Config:      []byte("{}"),
 		Request:     Request{Method: "GET", Path: "/", Header: http.Header{}, RemoteAddr: "192.0.2.1:41000", ID: "test-request"},
 		Response:    Response{Status: 200, Header: http.Header{}, Buffered: true},
-		Offered:     abi.FeatureKV | abi.FeatureBufferResponse | abi.FeatureJWT | abi.FeatureRateLimit | abi.FeatureBreaker,
+		Offered:     abi.FeatureKV | abi.FeatureBufferResponse | abi.FeatureJWT | abi.FeatureRateLimit | abi.FeatureBreaker | abi.FeatureMessaging,
 		RateLimits:  NewRateLimits(),
 		Breakers:    NewBreakers(),
 		Clock:       time.Now,
 		Rand:        rand.Reader,
 		MaxBody:     1 << 20,
 		MinLogLevel: abi.LogLevelDebug,
+		Messaging:   &Messaging{},
 		t:           t,
 	}
 	h.KV = NewKV(func() time.Time { return h.Clock() })
@@ -198,6 +209,7 @@ func (h *Host) call(ph phase, f func()) {
 	h.t.Helper()
 	h.Request.Header = canonical(h.Request.Header)
 	h.Response.Header = canonical(h.Response.Header)
+	h.reply, h.settled = Sent{}, false
 	restore := use(h)
 	prev := h.phase
 	h.phase = ph
@@ -246,10 +258,11 @@ const (
 	phaseConfigure
 	phaseRequest
 	phaseResponse
+	phaseMessage
 )
 
 func (p phase) String() string {
-	return [...]string{"no callback", "on_configure", "on_request", "on_response"}[p]
+	return [...]string{"no callback", "on_configure", "on_request", "on_response", "on_message"}[p]
 }
 
 // need traps unless the current phase is one of allowed.
@@ -265,5 +278,6 @@ func (h *Host) need(fn string, allowed ...phase) {
 var (
 	reqPhases = []phase{phaseRequest, phaseResponse}
 	onlyReq   = []phase{phaseRequest}
-	anyPhase  = []phase{phaseConfigure, phaseRequest, phaseResponse}
+	anyPhase  = []phase{phaseConfigure, phaseRequest, phaseResponse, phaseMessage}
+	sendPhase = []phase{phaseRequest, phaseResponse, phaseMessage}
 )

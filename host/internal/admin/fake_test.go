@@ -22,7 +22,8 @@ type fakeControl struct {
 	routes    map[string]model.Route
 	lastRoute model.Route
 	keysets   map[string][]byte // made on first PutKeySet
-	fail      error             // when set, every method returns it
+	trigs     map[string]model.Trigger
+	fail      error // when set, every method returns it
 	clock     time.Time
 }
 

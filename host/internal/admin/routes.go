@@ -9,9 +9,13 @@ import (
 	"time"
 
 	"github.com/hostd/hostd/host/internal/model"
+	"github.com/hostd/hostd/host/internal/subject"
 )
 
-var routeIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+var (
+	routeIDRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	streamNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+)
 
 // routeID returns the {id} path value, or a 400 "invalid_name".
 func routeID(r *http.Request) (string, error) {
@@ -208,6 +212,27 @@ func normaliseBinding(b *model.Binding, where string) error {
 		b.Config = nil
 	case cfg[0] != '{':
 		return invalidRoute(`%s "config" must be a JSON object such as {"key": "value"}`, where)
+	}
+	return checkGrants(b.Grants, where)
+}
+
+// checkGrants requires valid subject patterns outside the reserved hostd.
+// namespace.
+func checkGrants(g *model.Grants, where string) error {
+	if g == nil {
+		return nil
+	}
+	for op, list := range map[string][]string{"publish": g.Publish, "request": g.Request} {
+		for _, p := range list {
+			if !subject.Valid(p, true) {
+				return newError(http.StatusBadRequest, "invalid_grant",
+					"%s grants %s %q, which is not a NATS subject pattern (dot-separated tokens; * for one token, > for the rest)", where, op, p)
+			}
+			if subject.Reserved(p) {
+				return newError(http.StatusBadRequest, "invalid_grant",
+					"%s grants %s %q: subjects under %q are reserved for hostd", where, op, p, subject.ReservedPrefix)
+			}
+		}
 	}
 	return nil
 }

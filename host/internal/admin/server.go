@@ -48,6 +48,14 @@ type Control interface {
 	// DeleteKeySet removes the named key set; it fails with Conflict
 	// "keyset_in_use" while a route uses it.
 	DeleteKeySet(ctx context.Context, name string) error
+	// PutTrigger creates or replaces the trigger with t.ID and starts it.
+	PutTrigger(ctx context.Context, t model.Trigger) (stored model.Trigger, created bool, err error)
+	// Triggers lists every trigger.
+	Triggers(ctx context.Context) ([]model.Trigger, error)
+	// Trigger returns the trigger with the given ID.
+	Trigger(ctx context.Context, id string) (model.Trigger, error)
+	// DeleteTrigger stops and removes the trigger with the given ID.
+	DeleteTrigger(ctx context.Context, id string) error
 }
 
 // Options configures NewHandler. Zero values mean the documented defaults.
@@ -152,6 +160,10 @@ func (s *server) register(mux *http.ServeMux) {
 	mux.Handle("GET /v1/routes/{id}", s.authed(s.getRoute))
 	mux.Handle("PUT /v1/routes/{id}", s.authed(s.putRoute))
 	mux.Handle("DELETE /v1/routes/{id}", s.authed(s.deleteRoute))
+	mux.Handle("GET /v1/triggers", s.authed(s.listTriggers))
+	mux.Handle("GET /v1/triggers/{id}", s.authed(s.getTrigger))
+	mux.Handle("PUT /v1/triggers/{id}", s.authed(s.putTrigger))
+	mux.Handle("DELETE /v1/triggers/{id}", s.authed(s.deleteTrigger))
 	mux.Handle("GET /v1/keysets", s.authed(s.listKeySets))
 	mux.Handle("GET /v1/keysets/{name}", s.authed(s.getKeySet))
 	mux.Handle("PUT /v1/keysets/{name}", s.authed(s.putKeySet))

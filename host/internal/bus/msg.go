@@ -172,12 +172,14 @@ func (b *Bus) recoverHandler(subject string) {
 // mapErr turns nats.go sentinel errors into this package's.
 func mapErr(err error) error {
 	switch {
-	case errors.Is(err, nats.ErrNoResponders):
+	case errors.Is(err, nats.ErrNoResponders), errors.Is(err, jetstream.ErrNoStreamResponse):
 		return ErrNoResponders
 	case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return ErrTimeout
 	case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, nats.ErrConnectionDraining):
 		return ErrClosed
+	case errors.Is(err, nats.ErrMaxPayload):
+		return ErrTooLarge
 	}
 	return nil
 }

@@ -70,6 +70,8 @@ type ResolvedBinding struct {
 	// FailOpen skips this filter instead of failing the request when the
 	// plugin itself fails.
 	FailOpen bool
+	// Grants are the subjects the plugin may publish to and request.
+	Grants engine.Grants
 }
 
 // RouteInput is one route with its bindings resolved (filters, then the
@@ -171,6 +173,7 @@ type poolKey struct {
 	version int
 	sha     string
 	config  string
+	grants  string
 }
 
 type sharedPool struct {
@@ -182,7 +185,7 @@ type sharedPool struct {
 // pool returns a shared pool for b, creating it (compile, instantiate,
 // configure) when no generation has one. The caller owns one reference.
 func (p *Plane) pool(ctx context.Context, b ResolvedBinding) (*sharedPool, error) {
-	key := poolKey{b.Plugin, b.Version, b.SHA256, string(b.Config)}
+	key := poolKey{b.Plugin, b.Version, b.SHA256, string(b.Config), b.Grants.Key()}
 	p.mu.Lock()
 	if sp, ok := p.pools[key]; ok {
 		sp.refs++
@@ -219,7 +222,7 @@ func (p *Plane) newPool(ctx context.Context, b ResolvedBinding) (*engine.Pool, e
 		}
 	}
 	defer mod.Release(ctx)
-	return mod.NewPool(ctx, engine.Binding{Plugin: b.Plugin, Version: b.Version, Config: b.Config})
+	return mod.NewPool(ctx, engine.Binding{Plugin: b.Plugin, Version: b.Version, Config: b.Config, Grants: b.Grants})
 }
 
 func (p *Plane) releasePools(pools []*sharedPool) {

@@ -54,6 +54,9 @@ type Config struct {
 	JWT        JWTVerifier
 	RateLimits RateLimiter
 	Breakers   Breakers
+	// Messenger backs the msg_* host functions. Nil: they return
+	// StatusUnsupported and the feature is not offered.
+	Messenger Messenger
 	// Observer receives call outcomes for metrics. Nil: none.
 	Observer Observer
 	// Logger receives engine and guest log lines. Nil: slog.Default().

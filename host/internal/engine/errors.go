@@ -30,4 +30,7 @@ var (
 	// ErrConfigRejected is returned by NewPool when on_configure returned a
 	// non-OK status.
 	ErrConfigRejected = errors.New("engine: plugin rejected its configuration")
+	// ErrNoMessageExport is returned by OnMessage for a plugin that does not
+	// export on_message.
+	ErrNoMessageExport = errors.New("engine: plugin does not export on_message")
 )

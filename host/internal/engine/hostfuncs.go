@@ -55,6 +55,14 @@ var hostFuncs = map[string]api.GoModuleFunc{
 	abi.FuncRateLimitTake: rateLimitTake,
 	abi.FuncBreakerAllow:  breakerAllow,
 	abi.FuncBreakerReport: breakerReport,
+
+	abi.FuncMsgPublish:       msgPublish,
+	abi.FuncMsgRequest:       msgRequest,
+	abi.FuncMsgRespond:       msgRespond,
+	abi.FuncMsgGetSubject:    msgGetSubject,
+	abi.FuncMsgGetReply:      msgGetReply,
+	abi.FuncMsgDeliveryCount: msgDeliveryCount,
+	abi.FuncMsgSettle:        msgSettle,
 }
 
 func (e *Engine) instantiateHostModule(ctx context.Context) error {
@@ -89,7 +97,8 @@ func (c *Config) offered() abi.Features {
 		on bool
 		f  abi.Features
 	}{{c.KV != nil, abi.FeatureKV}, {c.JWT != nil, abi.FeatureJWT},
-		{c.RateLimits != nil, abi.FeatureRateLimit}, {c.Breakers != nil, abi.FeatureBreaker}} {
+		{c.RateLimits != nil, abi.FeatureRateLimit}, {c.Breakers != nil, abi.FeatureBreaker},
+		{c.Messenger != nil, abi.FeatureMessaging}} {
 		if g.on {
 			f |= g.f
 		}

@@ -30,6 +30,14 @@ func getBody(ctx context.Context, m api.Module, stack []uint64) {
 	i := instanceOf(ctx)
 	ex, isReq := bodyKind(i, "get_body", stack[0], false)
 	buf, limit := u32ToU(stack[1]), u32ToU(stack[2])
+	switch abi.HeaderKind(api.DecodeU32(stack[0])) {
+	case abi.HeaderKindMessage:
+		stack[0] = abi.PackStatusLen(abi.StatusOK, writeBytes(m, buf, limit, i.msg.Data, "get_body"))
+		return
+	case abi.HeaderKindReply:
+		stack[0] = abi.PackStatusLen(abi.StatusOK, writeBytes(m, buf, limit, i.reply.data, "get_body"))
+		return
+	}
 	if isReq {
 		if i.phase == phaseResponse && !ex.reqBodyRead {
 			// The target may have consumed the body; only a body read or

@@ -77,6 +77,18 @@ func getRequestID(ctx context.Context, m api.Module, stack []uint64) {
 // headers returns the header map a kind selects, trapping on a bad kind.
 // Request headers may only be changed during on_request.
 func headers(i *Instance, fn string, kind uint64, write bool) (http.Header, *Exchange) {
+	switch k := abi.HeaderKind(api.DecodeU32(kind)); k {
+	case abi.HeaderKindMessage, abi.HeaderKindReply:
+		if write {
+			trapf("%s: header kind %s is read only", fn, k)
+		}
+		if k == abi.HeaderKindMessage {
+			i.needPhase(fn, phaseMessage)
+			return i.msg.Header, nil
+		}
+		i.needPhase(fn, sendPhases...)
+		return i.reply.header, nil
+	}
 	ex := i.needPhase(fn, reqPhases...)
 	switch abi.HeaderKind(api.DecodeU32(kind)) {
 	case abi.HeaderKindRequest:
@@ -87,7 +99,7 @@ func headers(i *Instance, fn string, kind uint64, write bool) (http.Header, *Exc
 	case abi.HeaderKindResponse:
 		return ex.Header, ex
 	}
-	trapf("%s: header kind %d is not 0 (request) or 1 (response)", fn, api.DecodeU32(kind))
+	trapf("%s: header kind %d is not a HeaderKind", fn, api.DecodeU32(kind))
 	return nil, nil
 }
 

@@ -20,10 +20,11 @@ const (
 	phaseConfigure
 	phaseRequest
 	phaseResponse
+	phaseMessage
 )
 
 func (ph phase) String() string {
-	return [...]string{"none", "on_configure", "on_request", "on_response"}[ph]
+	return [...]string{"none", "on_configure", "on_request", "on_response", "on_message"}[ph]
 }
 
 // Outcomes reported to the Observer.
@@ -47,8 +48,8 @@ type Instance struct {
 	mem     api.Memory
 	baseCtx context.Context
 
-	onRequest, onResponse api.Function
-	stack                 [1]uint64
+	onRequest, onResponse, onMessage api.Function
+	stack                            [1]uint64
 
 	calls    int
 	dead     bool
@@ -56,6 +57,8 @@ type Instance struct {
 	ex       *Exchange
 	features abi.Features
 	stdout   *guestWriter
+	msg      *Message // the message of the running on_message
+	reply    reply    // the last msg_request reply of the running callback
 }
 
 func (p *Pool) newInstance(ctx context.Context) (*Instance, error) {
@@ -78,6 +81,7 @@ func (p *Pool) newInstance(ctx context.Context) (*Instance, error) {
 	inst.mem = mod.Memory()
 	inst.onRequest = mod.ExportedFunction(abi.ExportOnRequest)
 	inst.onResponse = mod.ExportedFunction(abi.ExportOnResponse)
+	inst.onMessage = mod.ExportedFunction(abi.ExportOnMessage)
 	if err := inst.initialize(cctx); err != nil {
 		_ = mod.Close(context.Background())
 		return nil, fmt.Errorf("engine: %s: %w", p, err)
@@ -136,6 +140,22 @@ func (i *Instance) OnResponse(ctx context.Context, ex *Exchange) error {
 	return i.call(ctx, ex, phaseResponse, i.onResponse)
 }
 
+// OnMessage runs on_message for msg with its own deadline and returns the
+// guest's status. A guest without on_message fails with ErrNoMessageExport
+// (the instance stays usable). On other errors the instance is dead and
+// must still be returned with Put.
+func (i *Instance) OnMessage(ctx context.Context, msg *Message, timeout time.Duration) (abi.Status, error) {
+	if i.onMessage == nil {
+		return abi.StatusUnsupported, ErrNoMessageExport
+	}
+	i.msg = msg
+	defer func() { i.msg = nil }()
+	if err := i.callTimeout(ctx, nil, phaseMessage, i.onMessage, timeout); err != nil {
+		return abi.StatusInternal, err
+	}
+	return abi.Status(uint32(i.stack[0])), nil
+}
+
 // Release returns the instance to its pool (or closes it if it failed).
 func (i *Instance) Release() { i.p.Put(i) }
 
@@ -143,21 +163,25 @@ func (i *Instance) Release() { i.p.Put(i) }
 func (i *Instance) Plugin() (string, int) { return i.p.b.Plugin, i.p.b.Version }
 
 func (i *Instance) call(ctx context.Context, ex *Exchange, ph phase, fn api.Function) error {
+	return i.callTimeout(ctx, ex, ph, fn, i.p.cfg.CallTimeout)
+}
+
+func (i *Instance) callTimeout(ctx context.Context, ex *Exchange, ph phase, fn api.Function, timeout time.Duration) error {
 	if i.dead {
 		return fmt.Errorf("%w: instance already failed", ErrTrap)
 	}
 	i.calls++
-	i.ex, i.phase = ex, ph
+	i.ex, i.phase, i.reply = ex, ph, reply{}
 	if ph == phaseRequest && i.features.IsEnabled(abi.FeatureBufferResponse) {
 		ex.features.response = true
 	}
-	cctx, cancel := context.WithTimeout(i.baseCtx, i.p.cfg.CallTimeout)
+	cctx, cancel := context.WithTimeout(i.baseCtx, timeout)
 	stop := context.AfterFunc(ctx, cancel) // the client went away
 	start := time.Now()
 	err := fn.CallWithStack(cctx, i.stack[:])
 	stop()
 	cancel()
-	i.ex, i.phase = nil, phaseNone
+	i.ex, i.phase, i.reply = nil, phaseNone, reply{}
 	outcome := OutcomeOK
 	if err != nil {
 		err = i.classify(err)

@@ -69,6 +69,6 @@ func (i *Instance) needPhase(fn string, allowed ...phase) *Exchange {
 var (
 	reqPhases = []phase{phaseRequest, phaseResponse}
 	onlyReq   = []phase{phaseRequest}
-	anyPhase  = []phase{phaseConfigure, phaseRequest, phaseResponse}
+	anyPhase  = []phase{phaseConfigure, phaseRequest, phaseResponse, phaseMessage}
 	u32       = api.EncodeU32
 )

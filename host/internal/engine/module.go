@@ -24,8 +24,11 @@ type Module struct {
 	compiled wazero.CompiledModule
 	refs     int // guarded by e.mu
 
-	hasInit, hasConfigure bool
+	hasInit, hasConfigure, hasMessage bool
 }
+
+// HandlesMessages reports whether the module exports on_message.
+func (m *Module) HandlesMessages() bool { return m.hasMessage }
 
 // SHA256 returns the hex sha256 of the module's bytes.
 func (m *Module) SHA256() string { return m.sha }
@@ -145,6 +148,7 @@ func (m *Module) validate() error {
 	}
 	_, m.hasInit = exports[abi.InitializeExport]
 	_, m.hasConfigure = exports[abi.ExportOnConfigure]
+	_, m.hasMessage = exports[abi.ExportOnMessage]
 	return errors.Join(errs...)
 }
 

@@ -18,6 +18,8 @@ type Binding struct {
 	Config []byte
 	// KVNamespace is the KV namespace; empty means the plugin name.
 	KVNamespace string
+	// Grants are the subjects the plugin may publish to and request.
+	Grants Grants
 
 	skipConfigure bool // Probe: instantiate and _initialize only
 }

@@ -26,6 +26,7 @@ type Metrics struct {
 	uploads     *prometheus.CounterVec
 	routes      prometheus.Gauge
 	swaps       prometheus.Counter
+	messages    *prometheus.CounterVec
 }
 
 // New registers hostd's metrics and the Go and process collectors.
@@ -56,7 +57,11 @@ func New() *Metrics {
 	m.swaps = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "hostd_router_swaps_total", Help: "Atomic swaps of the data-plane routing table.",
 	})
-	m.reg.MustRegister(m.requests, m.reqDuration, m.calls, m.callDur, m.instances, m.uploads, m.routes, m.swaps,
+	m.messages = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hostd_trigger_messages_total",
+		Help: "Messages handled by triggers, by trigger and outcome (ack, nak, term, dead_letter, failed).",
+	}, []string{"trigger", "outcome"})
+	m.reg.MustRegister(m.messages, m.requests, m.reqDuration, m.calls, m.callDur, m.instances, m.uploads, m.routes, m.swaps,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -96,6 +101,11 @@ type RouteObserver struct {
 func (o *RouteObserver) Request(code int, d time.Duration) {
 	o.m.requests.WithLabelValues(o.id, strconv.Itoa(code)).Inc()
 	o.dur.Observe(d.Seconds())
+}
+
+// TriggerMessage counts one message a trigger handled.
+func (m *Metrics) TriggerMessage(trigger, outcome string) {
+	m.messages.WithLabelValues(trigger, outcome).Inc()
 }
 
 // Upload counts a plugin upload by result.

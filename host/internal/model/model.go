@@ -49,6 +49,17 @@ type Binding struct {
 	// (trap, timeout, busy): "closed" (default) fails the request, "open"
 	// skips the filter and continues the chain. Not allowed on the handler.
 	Failure string `json:"failure,omitempty"`
+	// Grants are the NATS subjects the plugin may send to from this
+	// binding. Default: none.
+	Grants *Grants `json:"grants,omitempty"`
+}
+
+// Grants lists subject patterns (NATS wildcards * and >) a binding may
+// publish to and send requests to. Subjects under "hostd." are never
+// granted.
+type Grants struct {
+	Publish []string `json:"publish,omitempty"`
+	Request []string `json:"request,omitempty"`
 }
 
 // Failure policies of a filter binding.
@@ -143,4 +154,54 @@ type Breaker struct {
 	ConsecutiveFailures int        `json:"consecutive_failures"`
 	OpenedAt            *time.Time `json:"opened_at,omitempty"`
 	RetryAfterMillis    int64      `json:"retry_after_ms,omitempty"`
+}
+
+// Trigger runs a plugin's on_message for every message on a NATS subject.
+type Trigger struct {
+	ID string `json:"id"`
+	// Subject is the subject (wildcards allowed) the trigger listens on.
+	Subject string `json:"subject"`
+	// Queue is the queue group of a core trigger: each message goes to one
+	// member across all nodes. Default: "hostd-trigger-<id>". Ignored with
+	// JetStream (the durable consumer shares the work).
+	Queue string `json:"queue,omitempty"`
+	// Plugin, Version, Config and Grants bind the plugin as a route
+	// binding does.
+	Plugin  string          `json:"plugin"`
+	Version int             `json:"version,omitempty"`
+	Config  json.RawMessage `json:"config,omitempty"`
+	Grants  *Grants         `json:"grants,omitempty"`
+	// Concurrency bounds the messages handled at once on each node.
+	// Default 4.
+	Concurrency int `json:"concurrency,omitempty"`
+	// Timeout bounds one on_message call (Go duration). Default "30s".
+	Timeout string `json:"timeout,omitempty"`
+	// JetStream makes delivery at-least-once through a durable consumer.
+	JetStream *TriggerJetStream `json:"jetstream,omitempty"`
+
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// TriggerJetStream configures a trigger's durable consumer.
+type TriggerJetStream struct {
+	// Stream is the stream to consume; created (capturing Subject) if it
+	// does not exist.
+	Stream string `json:"stream"`
+	// Durable names the consumer. Default: "hostd-<id>".
+	Durable string `json:"durable,omitempty"`
+	// MaxDeliver is how many deliveries a message gets before it is
+	// dead-lettered. Default 5.
+	MaxDeliver int `json:"max_deliver,omitempty"`
+	// AckWait is how long a delivery may stay unsettled before the server
+	// redelivers it (Go duration). Default "30s".
+	AckWait string `json:"ack_wait,omitempty"`
+	// DeadLetter is the subject dead-lettered messages are published on.
+	// Default: "hostd.deadletter.<id>".
+	DeadLetter string `json:"dead_letter,omitempty"`
+}
+
+// Binding returns the trigger's plugin binding.
+func (t *Trigger) Binding() Binding {
+	return Binding{Plugin: t.Plugin, Version: t.Version, Config: t.Config, Grants: t.Grants}
 }

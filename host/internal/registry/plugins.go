@@ -203,14 +203,23 @@ func checkUnused(tx *bolt.Tx, plugin string) error {
 	var users []string
 	for _, rt := range routes {
 		if rt.Uses(plugin) {
-			users = append(users, rt.ID)
+			users = append(users, "route "+rt.ID)
+		}
+	}
+	triggers, err := readTriggers(tx)
+	if err != nil {
+		return err
+	}
+	for _, t := range triggers {
+		if t.Plugin == plugin {
+			users = append(users, "trigger "+t.ID)
 		}
 	}
 	if len(users) == 0 {
 		return nil
 	}
 	return errs.New(errs.Conflict, "plugin_in_use",
-		"plugin %q is bound by route(s) %s; change or delete them first", plugin, strings.Join(users, ", "))
+		"plugin %q is used by %s; change or delete them first", plugin, strings.Join(users, ", "))
 }
 
 // dropBlobs deletes the blobs of p's versions that no remaining plugin

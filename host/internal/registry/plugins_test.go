@@ -164,7 +164,7 @@ func TestDeletePlugin(t *testing.T) {
 	}
 
 	e := wantCode(t, r.DeletePlugin("auth"), errs.Conflict, "plugin_in_use")
-	if !strings.Contains(e.Message, "r1, r2") || strings.Contains(e.Message, "r3") {
+	if !strings.Contains(e.Message, "route r1, route r2") || strings.Contains(e.Message, "r3") {
 		t.Fatalf("message %q should name r1 and r2 only", e.Message)
 	}
 	if _, err := r.Plugin("auth"); err != nil {
@@ -228,5 +228,34 @@ func mustAdd(t *testing.T, r *Registry, plugin string, modules ...string) {
 		if _, created, err := r.AddVersion(plugin, []byte(m), false); err != nil || !created {
 			t.Fatalf("AddVersion(%s, %s) = %v, %v", plugin, m, created, err)
 		}
+	}
+}
+
+func TestTriggerBindsPluginAndBlocksDelete(t *testing.T) {
+	r, _ := openTest(t)
+	if _, _, err := r.PutTrigger(model.Trigger{ID: "t1", Subject: "a.b", Plugin: "nope"}); err == nil {
+		t.Fatal("a trigger on a missing plugin was stored")
+	}
+	if _, _, err := r.AddVersion("p", []byte("\x00asm\x01\x00\x00\x00"), true); err != nil {
+		t.Fatal(err)
+	}
+	tr, created, err := r.PutTrigger(model.Trigger{ID: "t1", Subject: "a.b", Plugin: "p"})
+	if err != nil || !created || tr.CreatedAt.IsZero() {
+		t.Fatalf("put: %v %v %+v", err, created, tr)
+	}
+	e := wantCode(t, r.DeletePlugin("p"), errs.Conflict, "plugin_in_use")
+	if !strings.Contains(e.Message, "trigger t1") {
+		t.Fatalf("message %q should name the trigger", e.Message)
+	}
+	st, err := r.State()
+	if err != nil || len(st.Triggers) != 1 {
+		t.Fatalf("state: %v %+v", err, st.Triggers)
+	}
+	if err := r.DeleteTrigger("t1"); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, r.DeleteTrigger("t1"), errs.NotFound, "trigger_not_found")
+	if err := r.DeletePlugin("p"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -18,12 +18,13 @@ const SchemaVersion = 1
 
 // Top-level buckets. Every one exists after Open.
 var (
-	bucketMeta    = []byte("meta")    // schema_version → decimal ASCII
-	bucketPlugins = []byte("plugins") // name → JSON model.Plugin
-	bucketBlobs   = []byte("blobs")   // sha256 hex → wasm bytes
-	bucketRoutes  = []byte("routes")  // id → JSON model.Route
-	bucketKV      = []byte("kv")      // namespace → nested bucket of entries
-	bucketKeySets = []byte("keysets") // name → JWKS document as uploaded
+	bucketMeta     = []byte("meta")     // schema_version → decimal ASCII
+	bucketPlugins  = []byte("plugins")  // name → JSON model.Plugin
+	bucketBlobs    = []byte("blobs")    // sha256 hex → wasm bytes
+	bucketRoutes   = []byte("routes")   // id → JSON model.Route
+	bucketKV       = []byte("kv")       // namespace → nested bucket of entries
+	bucketKeySets  = []byte("keysets")  // name → JWKS document as uploaded
+	bucketTriggers = []byte("triggers") // id → JSON model.Trigger
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -81,7 +82,7 @@ func Open(path string, opts Options) (*Registry, error) {
 // initSchema creates missing buckets, then writes the schema version of a
 // new file or migrates an older one forward.
 func initSchema(tx *bolt.Tx) error {
-	for _, name := range [][]byte{bucketMeta, bucketPlugins, bucketBlobs, bucketRoutes, bucketKV, bucketKeySets} {
+	for _, name := range [][]byte{bucketMeta, bucketPlugins, bucketBlobs, bucketRoutes, bucketKV, bucketKeySets, bucketTriggers} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}
@@ -125,6 +126,8 @@ type State struct {
 	Plugins map[string]model.Plugin
 	// Routes is sorted by ID.
 	Routes []model.Route
+	// Triggers is sorted by ID.
+	Triggers []model.Trigger
 }
 
 // State returns every plugin and route, read in one transaction.
@@ -139,7 +142,10 @@ func (r *Registry) State() (State, error) {
 		for _, p := range ps {
 			st.Plugins[p.Name] = p
 		}
-		st.Routes, err = readRoutes(tx)
+		if st.Routes, err = readRoutes(tx); err != nil {
+			return err
+		}
+		st.Triggers, err = readTriggers(tx)
 		return err
 	})
 	if err != nil {

@@ -13,7 +13,25 @@ var (
 	configure func() abi.Status
 	request   func() abi.Action
 	response  func()
+	message   func() abi.Status
 )
+
+// SetMessage registers the on_message callback, replacing any other.
+func SetMessage(f func() abi.Status) { message = f }
+
+// noMessage is logged when a message arrives without a message callback.
+var noMessage = []byte("plugin error: no message handler registered (call sdk.HandleMessage in init)")
+
+// Message runs on_message. Without a registered callback it logs an error
+// and returns StatusUnsupported (the message is redelivered, then
+// dead-lettered), so a plugin bound to a trigger by mistake fails loudly.
+func Message() abi.Status {
+	if message == nil {
+		imports.Log(abi.LogLevelError, noMessage)
+		return abi.StatusUnsupported
+	}
+	return message()
+}
 
 // SetConfigure registers the on_configure callback, replacing any other.
 func SetConfigure(f func() abi.Status) { configure = f }

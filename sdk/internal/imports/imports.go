@@ -59,6 +59,14 @@ type Host interface {
 	RateLimitTake(name []byte, rate, periodMillis, burst, cost int64, alg abi.RateLimitAlgorithm) (st abi.Status, out RateOut)
 	BreakerAllow(name []byte, config *BreakerConfig) (st abi.Status, out BreakerOut)
 	BreakerReport(name []byte, config *BreakerConfig, success bool, latencyMillis int64) abi.BreakerState
+
+	MsgPublish(subject, headers, data []byte) abi.Status
+	MsgRequest(subject, headers, data []byte, timeoutMillis int64) abi.Status
+	MsgRespond(headers, data []byte) abi.Status
+	MsgGetSubject(buf []byte) uint32
+	MsgGetReply(buf []byte) uint32
+	MsgDeliveryCount() int64
+	MsgSettle(d abi.Disposition, delayMillis int64) abi.Status
 }
 
 // RateOut is what ratelimit_take writes at $out: abi.RateLimitOutSize
@@ -213,4 +221,32 @@ func BreakerAllow(name []byte, config *BreakerConfig) (st abi.Status, out Breake
 // breaker's state after it.
 func BreakerReport(name []byte, config *BreakerConfig, success bool, latencyMillis int64) abi.BreakerState {
 	return host.BreakerReport(name, config, success, latencyMillis)
+}
+
+// MsgPublish publishes data with encoded headers on subject.
+func MsgPublish(subject, headers, data []byte) abi.Status {
+	return host.MsgPublish(subject, headers, data)
+}
+
+// MsgRequest sends a request and waits for the reply (read with
+// abi.HeaderKindReply).
+func MsgRequest(subject, headers, data []byte, timeoutMillis int64) abi.Status {
+	return host.MsgRequest(subject, headers, data, timeoutMillis)
+}
+
+// MsgRespond replies to the message being handled.
+func MsgRespond(headers, data []byte) abi.Status { return host.MsgRespond(headers, data) }
+
+// MsgGetSubject writes the subject of the message being handled.
+func MsgGetSubject(buf []byte) uint32 { return host.MsgGetSubject(buf) }
+
+// MsgGetReply writes the reply subject of the message being handled.
+func MsgGetReply(buf []byte) uint32 { return host.MsgGetReply(buf) }
+
+// MsgDeliveryCount returns how many times the message was delivered.
+func MsgDeliveryCount() int64 { return host.MsgDeliveryCount() }
+
+// MsgSettle settles the message being handled.
+func MsgSettle(d abi.Disposition, delayMillis int64) abi.Status {
+	return host.MsgSettle(d, delayMillis)
 }

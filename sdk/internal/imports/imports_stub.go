@@ -75,3 +75,10 @@ func (h noHost) BreakerReport([]byte, *BreakerConfig, bool, int64) abi.BreakerSt
 	h.fail()
 	return 0
 }
+func (h noHost) MsgPublish(_, _, _ []byte) abi.Status          { h.fail(); return 0 }
+func (h noHost) MsgRequest(_, _, _ []byte, _ int64) abi.Status { h.fail(); return 0 }
+func (h noHost) MsgRespond(_, _ []byte) abi.Status             { h.fail(); return 0 }
+func (h noHost) MsgGetSubject([]byte) uint32                   { h.fail(); return 0 }
+func (h noHost) MsgGetReply([]byte) uint32                     { h.fail(); return 0 }
+func (h noHost) MsgDeliveryCount() int64                       { h.fail(); return 0 }
+func (h noHost) MsgSettle(abi.Disposition, int64) abi.Status   { h.fail(); return 0 }

@@ -170,3 +170,25 @@ func (wasmHost) BreakerReport(name []byte, config *BreakerConfig, success bool, 
 	}
 	return abi.BreakerState(breakerReport(ptr(name), size(name), unsafe.Pointer(config), ok, latencyMillis))
 }
+
+func (wasmHost) MsgPublish(subject, headers, data []byte) abi.Status {
+	return abi.Status(msgPublish(ptr(subject), size(subject), ptr(headers), size(headers), ptr(data), size(data)))
+}
+
+func (wasmHost) MsgRequest(subject, headers, data []byte, timeoutMillis int64) abi.Status {
+	return abi.Status(msgRequest(ptr(subject), size(subject), ptr(headers), size(headers), ptr(data), size(data), timeoutMillis))
+}
+
+func (wasmHost) MsgRespond(headers, data []byte) abi.Status {
+	return abi.Status(msgRespond(ptr(headers), size(headers), ptr(data), size(data)))
+}
+
+func (wasmHost) MsgGetSubject(buf []byte) uint32 { return msgGetSubject(ptr(buf), size(buf)) }
+
+func (wasmHost) MsgGetReply(buf []byte) uint32 { return msgGetReply(ptr(buf), size(buf)) }
+
+func (wasmHost) MsgDeliveryCount() int64 { return msgDeliveryCount() }
+
+func (wasmHost) MsgSettle(d abi.Disposition, delayMillis int64) abi.Status {
+	return abi.Status(msgSettle(uint32(d), delayMillis))
+}

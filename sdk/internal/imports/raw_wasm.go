@@ -143,3 +143,29 @@ func breakerAllow(name unsafe.Pointer, nameLen uint32, config unsafe.Pointer, ou
 //go:wasmimport hostd_v1 breaker_report
 //go:noescape
 func breakerReport(name unsafe.Pointer, nameLen uint32, config unsafe.Pointer, success uint32, latencyMillis int64) uint32
+
+//go:wasmimport hostd_v1 msg_publish
+//go:noescape
+func msgPublish(subject unsafe.Pointer, subjectLen uint32, headers unsafe.Pointer, headersLen uint32, data unsafe.Pointer, dataLen uint32) uint32
+
+//go:wasmimport hostd_v1 msg_request
+//go:noescape
+func msgRequest(subject unsafe.Pointer, subjectLen uint32, headers unsafe.Pointer, headersLen uint32, data unsafe.Pointer, dataLen uint32, timeoutMillis int64) uint32
+
+//go:wasmimport hostd_v1 msg_respond
+//go:noescape
+func msgRespond(headers unsafe.Pointer, headersLen uint32, data unsafe.Pointer, dataLen uint32) uint32
+
+//go:wasmimport hostd_v1 msg_get_subject
+//go:noescape
+func msgGetSubject(buf unsafe.Pointer, bufLimit uint32) uint32
+
+//go:wasmimport hostd_v1 msg_get_reply
+//go:noescape
+func msgGetReply(buf unsafe.Pointer, bufLimit uint32) uint32
+
+//go:wasmimport hostd_v1 msg_delivery_count
+func msgDeliveryCount() int64
+
+//go:wasmimport hostd_v1 msg_settle
+func msgSettle(disposition uint32, delayMillis int64) uint32

@@ -1,0 +1,12 @@
+module github.com/hostd/hostd/examples/orders
+
+go 1.24
+
+require (
+	github.com/hostd/hostd/abi v0.0.0
+	github.com/hostd/hostd/sdk v0.0.0
+)
+
+replace github.com/hostd/hostd/sdk => ../../sdk
+
+replace github.com/hostd/hostd/abi => ../../abi

@@ -1,0 +1,60 @@
+package admin_test
+
+import (
+	"context"
+	"github.com/hostd/hostd/host/internal/errs"
+	"github.com/hostd/hostd/host/internal/model"
+)
+
+// triggers returns the fake's triggers; f.mu must be held.
+func (f *fakeControl) triggers() map[string]model.Trigger {
+	if f.trigs == nil {
+		f.trigs = map[string]model.Trigger{}
+	}
+	return f.trigs
+}
+
+func (f *fakeControl) PutTrigger(_ context.Context, t model.Trigger) (model.Trigger, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return model.Trigger{}, false, f.fail
+	}
+	if _, ok := f.plugins[t.Plugin]; !ok {
+		return model.Trigger{}, false, errs.New(errs.Unprocessable, "unknown_plugin", "no plugin %q", t.Plugin)
+	}
+	_, existed := f.triggers()[t.ID]
+	t.CreatedAt, t.UpdatedAt = f.clock, f.clock
+	f.triggers()[t.ID] = t
+	return t, !existed, nil
+}
+
+func (f *fakeControl) Triggers(context.Context) ([]model.Trigger, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []model.Trigger
+	for _, t := range f.triggers() {
+		out = append(out, t)
+	}
+	return out, f.fail
+}
+
+func (f *fakeControl) Trigger(_ context.Context, id string) (model.Trigger, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.triggers()[id]
+	if !ok {
+		return model.Trigger{}, errs.New(errs.NotFound, "trigger_not_found", "no trigger %q", id)
+	}
+	return t, nil
+}
+
+func (f *fakeControl) DeleteTrigger(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.triggers()[id]; !ok {
+		return errs.New(errs.NotFound, "trigger_not_found", "no trigger %q", id)
+	}
+	delete(f.triggers(), id)
+	return nil
+}

@@ -1,0 +1,125 @@
+package admin
+
+import (
+	"bytes"
+	"net/http"
+	"time"
+
+	"github.com/hostd/hostd/host/internal/model"
+	"github.com/hostd/hostd/host/internal/subject"
+)
+
+// listTriggers handles GET /v1/triggers.
+func (s *server) listTriggers(w http.ResponseWriter, r *http.Request) error {
+	ts, err := s.ctl.Triggers(r.Context())
+	if err != nil {
+		return err
+	}
+	if ts == nil {
+		ts = []model.Trigger{}
+	}
+	writeJSON(w, http.StatusOK, map[string][]model.Trigger{"triggers": ts})
+	return nil
+}
+
+// getTrigger handles GET /v1/triggers/{id}.
+func (s *server) getTrigger(w http.ResponseWriter, r *http.Request) error {
+	id, err := triggerID(r)
+	if err != nil {
+		return err
+	}
+	t, err := s.ctl.Trigger(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
+}
+
+// putTrigger handles PUT /v1/triggers/{id}: create or replace.
+func (s *server) putTrigger(w http.ResponseWriter, r *http.Request) error {
+	id, err := triggerID(r)
+	if err != nil {
+		return err
+	}
+	var t model.Trigger
+	if err := s.decodeJSON(w, r, &t); err != nil {
+		return err
+	}
+	if t.ID != "" && t.ID != id {
+		return newError(http.StatusBadRequest, "id_mismatch",
+			"the body's id %q differs from the URL's %q; drop it from the body or make them equal", t.ID, id)
+	}
+	t.ID = id
+	t.CreatedAt, t.UpdatedAt = time.Time{}, time.Time{}
+	if err := normaliseTrigger(&t); err != nil {
+		return err
+	}
+	stored, created, err := s.ctl.PutTrigger(r.Context(), t)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, stored)
+	return nil
+}
+
+// deleteTrigger handles DELETE /v1/triggers/{id}.
+func (s *server) deleteTrigger(w http.ResponseWriter, r *http.Request) error {
+	id, err := triggerID(r)
+	if err != nil {
+		return err
+	}
+	if err := s.ctl.DeleteTrigger(r.Context(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func triggerID(r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if !routeIDRE.MatchString(id) {
+		return "", newError(http.StatusBadRequest, "invalid_name",
+			"trigger id %q is invalid; use 1-128 characters of A-Z, a-z, 0-9, '.', '_' or '-', starting with a letter or digit", id)
+	}
+	return id, nil
+}
+
+func invalidTrigger(format string, args ...any) error {
+	return newError(http.StatusBadRequest, "invalid_trigger", format, args...)
+}
+
+// normaliseTrigger checks what can be checked without the registry and the
+// bus; option values (durations, limits) are checked by Control.
+func normaliseTrigger(t *model.Trigger) error {
+	if !subject.Valid(t.Subject, true) {
+		return invalidTrigger(`"subject" %q is not a NATS subject; use dot-separated tokens such as "orders.created" (* and > are wildcards)`, t.Subject)
+	}
+	if t.Queue != "" && !subject.Valid(t.Queue, false) {
+		return invalidTrigger(`"queue" %q is not a valid queue group name`, t.Queue)
+	}
+	b := t.Binding()
+	if err := normaliseBinding(&b, "trigger"); err != nil {
+		return err
+	}
+	t.Config = b.Config
+	if js := t.JetStream; js != nil {
+		if !streamNameRE.MatchString(js.Stream) {
+			return invalidTrigger(`"jetstream.stream" %q is invalid; use 1-64 characters of A-Z, a-z, 0-9, '_' or '-'`, js.Stream)
+		}
+		if js.Durable != "" && !streamNameRE.MatchString(js.Durable) {
+			return invalidTrigger(`"jetstream.durable" %q is invalid; use 1-64 characters of A-Z, a-z, 0-9, '_' or '-'`, js.Durable)
+		}
+		if js.DeadLetter != "" && !subject.Valid(js.DeadLetter, false) {
+			return invalidTrigger(`"jetstream.dead_letter" %q is not a subject without wildcards`, js.DeadLetter)
+		}
+	}
+	if bytes.Equal(t.Config, []byte("null")) {
+		t.Config = nil
+	}
+	return nil
+}

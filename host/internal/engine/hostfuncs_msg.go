@@ -1,0 +1,233 @@
+package engine
+
+import (
+	"context"
+	"encoding/binary"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hostd/hostd/abi"
+	"github.com/hostd/hostd/host/internal/subject"
+	"github.com/tetratelabs/wazero/api"
+	"golang.org/x/net/http/httpguts"
+)
+
+// Messenger sends plugin messages. The host implements it over NATS. Its
+// methods must return promptly; Request honours ctx's deadline.
+type Messenger interface {
+	// Publish sends a message (at most once).
+	Publish(subject string, hdr http.Header, data []byte) abi.Status
+	// Request sends a request and returns the first reply: StatusOK,
+	// StatusNotFound (no responders), StatusTimeout or StatusUnavailable.
+	Request(ctx context.Context, subject string, hdr http.Header, data []byte) (http.Header, []byte, abi.Status)
+}
+
+// Grants lists the subject patterns (NATS wildcards * and >) a binding may
+// publish to and send requests to. The zero value grants nothing.
+type Grants struct {
+	Publish []string
+	Request []string
+}
+
+// Key returns a string that identifies g, for pool keys.
+func (g Grants) Key() string {
+	return strings.Join(g.Publish, ",") + "|" + strings.Join(g.Request, ",")
+}
+
+// Message is a message delivered to on_message.
+type Message struct {
+	Subject, Reply string
+	Header         http.Header
+	Data           []byte
+	Delivered      uint64
+	// Settle applies msg_settle; nil for messages that need no settling
+	// (core NATS), for which msg_settle succeeds and does nothing.
+	Settle func(d abi.Disposition, delay time.Duration) abi.Status
+
+	settled bool
+}
+
+// Settled reports whether the guest settled the message (ack, nak or
+// term) during on_message.
+func (m *Message) Settled() bool { return m.settled }
+
+// reply is the answer to the last msg_request of the running callback.
+type reply struct {
+	header http.Header
+	data   []byte
+}
+
+var sendPhases = []phase{phaseRequest, phaseResponse, phaseMessage}
+
+// decodeMsgHeaders parses the ABI's length-prefixed name/value list.
+func decodeMsgHeaders(b []byte) (http.Header, bool) {
+	if len(b) == 0 {
+		return nil, true
+	}
+	h := http.Header{}
+	var name string
+	odd := false
+	for len(b) > 0 {
+		if len(b) < 4 {
+			return nil, false
+		}
+		n := binary.LittleEndian.Uint32(b)
+		if uint64(n) > uint64(len(b)-4) {
+			return nil, false
+		}
+		item := string(b[4 : 4+n])
+		b = b[4+n:]
+		if !odd {
+			if !httpguts.ValidHeaderFieldName(item) {
+				return nil, false
+			}
+			name = item
+		} else {
+			if strings.ContainsAny(item, "\r\n\x00") {
+				return nil, false
+			}
+			h[name] = append(h[name], item)
+		}
+		odd = !odd
+	}
+	return h, !odd
+}
+
+const (
+	opPublish = "publish"
+	opRequest = "request"
+)
+
+// outgoing checks a message the guest sends and decodes its headers.
+func (i *Instance) outgoing(op string, subjectB, headers, data []byte) (http.Header, abi.Status) {
+	if i.p.cfg.Messenger == nil {
+		return nil, abi.StatusUnsupported
+	}
+	subj := string(subjectB)
+	if !subject.Valid(subj, false) {
+		return nil, abi.StatusInvalidArgument
+	}
+	hdr, ok := decodeMsgHeaders(headers)
+	switch {
+	case !ok:
+		return nil, abi.StatusInvalidArgument
+	case len(headers)+len(data) > abi.MaxMessageBytes:
+		return nil, abi.StatusTooLarge
+	case strings.HasPrefix(subj, subject.ReservedPrefix):
+		return nil, abi.StatusDenied
+	case op == opPublish && !subject.MatchesAny(i.p.b.Grants.Publish, subj),
+		op == opRequest && !subject.MatchesAny(i.p.b.Grants.Request, subj):
+		return nil, abi.StatusDenied
+	}
+	return hdr, abi.StatusOK
+}
+
+func msgPublish(ctx context.Context, m api.Module, stack []uint64) {
+	i := instanceOf(ctx)
+	i.needPhase("msg_publish", sendPhases...)
+	subj := read(m, u32ToU(stack[0]), u32ToU(stack[1]), "msg_publish")
+	headers := read(m, u32ToU(stack[2]), u32ToU(stack[3]), "msg_publish")
+	data := read(m, u32ToU(stack[4]), u32ToU(stack[5]), "msg_publish")
+	hdr, st := i.outgoing(opPublish, subj, headers, data)
+	if st == abi.StatusOK {
+		st = i.p.cfg.Messenger.Publish(string(subj), hdr, data)
+	}
+	stack[0] = uint64(st)
+}
+
+func msgRequest(ctx context.Context, m api.Module, stack []uint64) {
+	i := instanceOf(ctx)
+	i.needPhase("msg_request", sendPhases...)
+	subj := read(m, u32ToU(stack[0]), u32ToU(stack[1]), "msg_request")
+	headers := read(m, u32ToU(stack[2]), u32ToU(stack[3]), "msg_request")
+	data := read(m, u32ToU(stack[4]), u32ToU(stack[5]), "msg_request")
+	timeout := int64(stack[6])
+	i.reply = reply{}
+	if timeout < 1 {
+		stack[0] = uint64(abi.StatusInvalidArgument)
+		return
+	}
+	hdr, st := i.outgoing(opRequest, subj, headers, data)
+	if st != abi.StatusOK {
+		stack[0] = uint64(st)
+		return
+	}
+	rctx, cancel := context.WithTimeout(ctx, time.Duration(timeout)*time.Millisecond)
+	defer cancel()
+	rh, rd, st := i.p.cfg.Messenger.Request(rctx, string(subj), hdr, data)
+	if st == abi.StatusOK {
+		i.reply = reply{header: rh, data: rd}
+	}
+	stack[0] = uint64(st)
+}
+
+func msgRespond(ctx context.Context, m api.Module, stack []uint64) {
+	i := instanceOf(ctx)
+	i.needPhase("msg_respond", phaseMessage)
+	headers := read(m, u32ToU(stack[0]), u32ToU(stack[1]), "msg_respond")
+	data := read(m, u32ToU(stack[2]), u32ToU(stack[3]), "msg_respond")
+	hdr, ok := decodeMsgHeaders(headers)
+	switch {
+	case i.p.cfg.Messenger == nil:
+		stack[0] = uint64(abi.StatusUnsupported)
+	case i.msg.Reply == "":
+		stack[0] = uint64(abi.StatusNotFound)
+	case strings.HasPrefix(i.msg.Reply, subject.ReservedPrefix):
+		stack[0] = uint64(abi.StatusDenied)
+	case !ok:
+		stack[0] = uint64(abi.StatusInvalidArgument)
+	case len(headers)+len(data) > abi.MaxMessageBytes:
+		stack[0] = uint64(abi.StatusTooLarge)
+	default:
+		stack[0] = uint64(i.p.cfg.Messenger.Publish(i.msg.Reply, hdr, data))
+	}
+}
+
+func msgGetSubject(ctx context.Context, m api.Module, stack []uint64) {
+	i := instanceOf(ctx)
+	i.needPhase("msg_get_subject", phaseMessage)
+	stack[0] = u32(writeString(m, u32ToU(stack[0]), u32ToU(stack[1]), i.msg.Subject, "msg_get_subject"))
+}
+
+func msgGetReply(ctx context.Context, m api.Module, stack []uint64) {
+	i := instanceOf(ctx)
+	i.needPhase("msg_get_reply", phaseMessage)
+	stack[0] = u32(writeString(m, u32ToU(stack[0]), u32ToU(stack[1]), i.msg.Reply, "msg_get_reply"))
+}
+
+func msgDeliveryCount(ctx context.Context, _ api.Module, stack []uint64) {
+	i := instanceOf(ctx)
+	i.needPhase("msg_delivery_count", phaseMessage)
+	n := i.msg.Delivered
+	if n == 0 {
+		n = 1
+	}
+	stack[0] = n
+}
+
+func msgSettle(ctx context.Context, _ api.Module, stack []uint64) {
+	i := instanceOf(ctx)
+	i.needPhase("msg_settle", phaseMessage)
+	d, delay := abi.Disposition(api.DecodeU32(stack[0])), int64(stack[1])
+	msg := i.msg
+	switch {
+	case i.p.cfg.Messenger == nil:
+		stack[0] = uint64(abi.StatusUnsupported)
+		return
+	case d > abi.DispositionInProgress || delay < 0:
+		stack[0] = uint64(abi.StatusInvalidArgument)
+		return
+	case msg.settled:
+		stack[0] = uint64(abi.StatusConflict)
+		return
+	}
+	st := abi.StatusOK
+	if msg.Settle != nil {
+		st = msg.Settle(d, time.Duration(delay)*time.Millisecond)
+	}
+	if st == abi.StatusOK && d != abi.DispositionInProgress {
+		msg.settled = true
+	}
+	stack[0] = uint64(st)
+}
