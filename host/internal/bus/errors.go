@@ -29,6 +29,10 @@ var (
 	// returns when its deadline passed before the answer.
 	ErrTimeout = errors.New("bus: timeout")
 
+	// ErrTooLarge is wrapped by the error a publish or request returns when
+	// the message is over the server's maximum payload (1 MiB by default).
+	ErrTooLarge = errors.New("bus: message over the maximum payload")
+
 	// ErrNoReply is returned by Msg.Respond for a message without a reply
 	// subject.
 	ErrNoReply = errors.New("bus: message has no reply subject")

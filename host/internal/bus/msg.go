@@ -178,6 +178,8 @@ func mapErr(err error) error {
 		return ErrTimeout
 	case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, nats.ErrConnectionDraining):
 		return ErrClosed
+	case errors.Is(err, nats.ErrMaxPayload):
+		return ErrTooLarge
 	}
 	return nil
 }

@@ -99,6 +99,13 @@ func (b *Bus) wrap(op string, err error) error {
 	return fmt.Errorf("bus: %s: %w", op, err)
 }
 
+// ValidateSubject reports whether subject is one Publish, PublishMsg,
+// Request and RequestMsg accept (wildcards false) or one the subscribe
+// methods accept (wildcards true). The error wraps ErrBadSubject.
+func ValidateSubject(subject string, wildcards bool) error {
+	return checkSubject(subject, wildcards)
+}
+
 // checkSubject accepts dot-separated, non-empty tokens without whitespace;
 // the wildcards * (a whole token) and > (the last token) only if wild.
 func checkSubject(s string, wild bool) error {
