@@ -151,7 +151,8 @@ func compileError(err error) error {
 
 var _ admin.Control = (*control)(nil)
 
-// validateRoute checks what the registry cannot: the route's patterns.
+// validateRoute checks what the registry cannot: the route's patterns and
+// its upstream or nats target.
 func validateRoute(rt model.Route) error {
 	spec := router.Spec{ID: rt.ID, Host: rt.Host, Path: rt.Path, PathPrefix: rt.PathPrefix, Methods: rt.Methods}
 	if err := router.Validate(spec); err != nil {
@@ -160,6 +161,11 @@ func validateRoute(rt model.Route) error {
 	if rt.Upstream != nil {
 		if _, err := dataplane.UpstreamConfig(rt.Upstream); err != nil {
 			return errs.New(errs.Invalid, "invalid_upstream", "route %q: %v", rt.ID, err)
+		}
+	}
+	if rt.NATS != nil {
+		if _, err := dataplane.ValidateNATS(rt.NATS); err != nil {
+			return errs.New(errs.Invalid, "invalid_nats_target", "route %q: %v", rt.ID, err)
 		}
 	}
 	return nil

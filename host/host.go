@@ -148,8 +148,10 @@ func (h *Host) startEngine(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("host: %w", err)
 	}
+	// Start started the bus before the engine: routes with a nats target
+	// send their requests through it.
 	h.plane = dataplane.New(dataplane.Config{Engine: h.eng, Wasm: h.reg.Wasm, Metrics: h.metrics,
-		Logger: h.log, MaxBodyBytes: l.MaxBodyBytes})
+		Logger: h.log, MaxBodyBytes: l.MaxBodyBytes, NATS: h.bus})
 	return nil
 }
 

@@ -115,11 +115,12 @@ func normaliseRoute(rt *model.Route) error {
 		return err
 	}
 	rt.Methods = methods
-	switch {
-	case rt.Handler == nil && rt.Upstream == nil:
-		return invalidRoute(`a target is required: add "handler": {"plugin": "NAME"} or "upstream": {"targets": ["http://HOST:PORT"]}`)
-	case rt.Handler != nil && rt.Upstream != nil:
-		return invalidRoute(`set only one of "handler" and "upstream"`)
+	switch targets(rt) {
+	case 0:
+		return invalidRoute(`a target is required: add "handler": {"plugin": "NAME"}, "upstream": {"targets": ["http://HOST:PORT"]} or "nats": {"subject": "SUBJECT"}`)
+	case 1:
+	default:
+		return invalidRoute(`set only one of "handler", "upstream" and "nats"`)
 	}
 	for i := range rt.Filters {
 		where := "filters[" + strconv.Itoa(i) + "]"
@@ -140,6 +141,17 @@ func normaliseRoute(rt *model.Route) error {
 		return invalidRoute(`handler cannot have "failure": a handler that fails always fails the request`)
 	}
 	return normaliseBinding(rt.Handler, "handler")
+}
+
+// targets counts the route's targets; exactly one is valid.
+func targets(rt *model.Route) int {
+	n := 0
+	for _, set := range []bool{rt.Handler != nil, rt.Upstream != nil, rt.NATS != nil} {
+		if set {
+			n++
+		}
+	}
+	return n
 }
 
 // checkPattern requires exactly one of path and path_prefix, starting with "/".

@@ -30,8 +30,8 @@ var (
 	ErrTimeout = errors.New("bus: timeout")
 
 	// ErrTooLarge is wrapped by the error a publish or request returns when
-	// the message is over the server's maximum payload.
-	ErrTooLarge = errors.New("bus: message too large")
+	// the message is over the server's maximum payload (1 MiB by default).
+	ErrTooLarge = errors.New("bus: message over the maximum payload")
 
 	// ErrNoReply is returned by Msg.Respond for a message without a reply
 	// subject.

@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
+	"github.com/hostd/hostd/host/internal/subject"
 	"github.com/nats-io/nats.go"
 )
 
@@ -99,24 +99,22 @@ func (b *Bus) wrap(op string, err error) error {
 	return fmt.Errorf("bus: %s: %w", op, err)
 }
 
-// checkSubject accepts dot-separated, non-empty tokens without whitespace;
-// the wildcards * (a whole token) and > (the last token) only if wild.
+// ValidateSubject reports whether subject is one Publish, PublishMsg,
+// Request and RequestMsg accept (wildcards false) or one the subscribe
+// methods accept (wildcards true). The error wraps ErrBadSubject.
+func ValidateSubject(subject string, wildcards bool) error {
+	return checkSubject(subject, wildcards)
+}
+
+// checkSubject accepts what subject.Valid accepts: dot-separated,
+// non-empty tokens without whitespace, at most subject.MaxLen bytes; the
+// wildcards * (a whole token) and > (the last token) only if wild.
 func checkSubject(s string, wild bool) error {
-	if s == "" || strings.ContainsAny(s, " \t\r\n") {
-		return fmt.Errorf("%w: %q", ErrBadSubject, s)
-	}
-	toks := strings.Split(s, ".")
-	for i, t := range toks {
-		switch {
-		case t == "":
-			return fmt.Errorf("%w: %q", ErrBadSubject, s)
-		case t == "*" || (t == ">" && i == len(toks)-1):
-			if !wild {
-				return fmt.Errorf("%w: %q (wildcards are for subscriptions)", ErrBadSubject, s)
-			}
-		case strings.ContainsAny(t, "*>"):
-			return fmt.Errorf("%w: %q", ErrBadSubject, s)
+	if !subject.Valid(s, wild) {
+		if !wild && subject.Valid(s, true) {
+			return fmt.Errorf("%w: %q (wildcards are for subscriptions)", ErrBadSubject, s)
 		}
+		return fmt.Errorf("%w: %q", ErrBadSubject, s)
 	}
 	return nil
 }

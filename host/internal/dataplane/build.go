@@ -61,6 +61,13 @@ func (p *Plane) buildRoute(ctx context.Context, g *Generation, in RouteInput, us
 		}
 		rt.up, used[key] = u, true
 	}
+	if m := in.Route.NATS; m != nil {
+		t, err := p.natsTargetFor(m)
+		if err != nil {
+			return nil, err
+		}
+		rt.nats = t
+	}
 	for _, b := range in.Bindings {
 		sp, err := p.pool(ctx, b)
 		if err != nil {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"sync/atomic"
+
+	"github.com/hostd/hostd/host/internal/engine"
 )
 
 type errorBody struct {
@@ -35,6 +37,16 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg st
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(b)
+}
+
+// setErrorResponse makes ex's response a JSON error of hostd's format, for
+// target failures that the on_response filters still see.
+func setErrorResponse(ex *engine.Exchange, status int, code, msg string) {
+	ex.Status = status
+	ex.Header.Set("Content-Type", "application/json")
+	ex.Body.Reset()
+	_ = json.NewEncoder(&ex.Body).Encode(errorJSON(code, msg, ex.RequestID))
+	ex.BodyBuffered = true
 }
 
 // requestIDs issues request IDs: a random prefix per process and a counter,

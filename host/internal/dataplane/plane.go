@@ -35,6 +35,9 @@ type Config struct {
 	Logger  *slog.Logger
 	// MaxBodyBytes bounds request bodies (413 beyond). Default 8 MiB.
 	MaxBodyBytes int64
+	// NATS sends the requests of routes with a nats target. Nil makes
+	// such routes unavailable (503 route_unavailable).
+	NATS Requester
 }
 
 // Plane is the data plane's HTTP handler.

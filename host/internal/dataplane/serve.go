@@ -22,6 +22,7 @@ type route struct {
 	p     *Plane
 	chain []element // filters, then the handler (if the target is a plugin)
 	up    *upstream.Upstream
+	nats  *natsTarget
 	obs   *metrics.RouteObserver
 }
 
@@ -96,9 +97,17 @@ func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]held) *f
 			break
 		}
 	}
-	if !responded && rt.up != nil {
-		rt.proxy(ctx, ex)
-		responded = true
+	if !responded {
+		switch {
+		case rt.up != nil:
+			rt.proxy(ctx, ex)
+			responded = true
+		case rt.nats != nil:
+			if f := rt.natsRequest(ctx, ex); f != nil {
+				return f
+			}
+			responded = true
+		}
 	}
 	if !responded {
 		return &failure{status: http.StatusInternalServerError, code: "no_response",

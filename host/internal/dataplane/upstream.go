@@ -80,11 +80,7 @@ func (rt *route) proxy(ctx context.Context, ex *engine.Exchange) {
 			status, code, msg = http.StatusGatewayTimeout, "upstream_timeout", "the upstream did not answer in time"
 		}
 		rt.p.log.Warn("upstream failed", "route", rt.id, "request_id", ex.RequestID, "error", err)
-		ex.Status = status
-		ex.Header.Set("Content-Type", "application/json")
-		ex.Body.Reset()
-		_ = json.NewEncoder(&ex.Body).Encode(errorJSON(code, msg, ex.RequestID))
-		ex.BodyBuffered = true
+		setErrorResponse(ex, status, code, msg)
 		return
 	}
 	for k, v := range res.Header {

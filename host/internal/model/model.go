@@ -104,11 +104,13 @@ type Route struct {
 	Priority int `json:"priority,omitempty"`
 	// Filters run in order on the request and in reverse on the response.
 	Filters []Binding `json:"filters,omitempty"`
-	// Handler is the Wasm plugin that produces the response. Exclusive with
-	// Upstream.
+	// Handler is the Wasm plugin that produces the response. A route has
+	// exactly one target: Handler, Upstream or NATS.
 	Handler *Binding `json:"handler,omitempty"`
-	// Upstream proxies the request to HTTP services. Exclusive with Handler.
+	// Upstream proxies the request to HTTP services.
 	Upstream *Upstream `json:"upstream,omitempty"`
+	// NATS sends the request as a NATS request and answers with the reply.
+	NATS *NATSTarget `json:"nats,omitempty"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -122,6 +124,16 @@ type Upstream struct {
 	Balance string `json:"balance,omitempty"`
 	// Timeout bounds the exchange until response headers, as a Go duration
 	// string. Default "30s".
+	Timeout string `json:"timeout,omitempty"`
+}
+
+// NATSTarget is a route target that sends each request as a NATS request
+// on the embedded server and turns the reply into the response.
+type NATSTarget struct {
+	// Subject is the request subject: no wildcards, not under "hostd.".
+	Subject string `json:"subject"`
+	// Timeout bounds the wait for the reply, as a Go duration string.
+	// Default "5s", at most "5m".
 	Timeout string `json:"timeout,omitempty"`
 }
 

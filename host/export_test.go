@@ -1,0 +1,7 @@
+package host
+
+import "github.com/hostd/hostd/host/internal/bus"
+
+// BusOf returns a started host's bus, so that the external tests can
+// subscribe responders on the host's own NATS server.
+func BusOf(h *Host) *bus.Bus { return h.bus }
