@@ -71,7 +71,9 @@ func TestSettleOnce(t *testing.T) {
 
 func TestPublishAndRequestGrants(t *testing.T) {
 	h := sdktest.New(t)
-	h.Messaging.Allow = func(op, subject string) bool { return op == "publish" && subject == "orders.created" || op == "request" }
+	h.Messaging.Allow = func(op, subject string) bool {
+		return op == "publish" && subject == "orders.created" || op == "request"
+	}
 	h.Messaging.Responder = func(req sdktest.Sent) (sdktest.Sent, abi.Status) {
 		return sdktest.Sent{Header: map[string][]string{"X": {"1"}}, Data: append([]byte("re:"), req.Data...)}, abi.StatusOK
 	}

@@ -15,6 +15,8 @@
 //	                 "fail-always" fails every delivery (dead-lettered after
 //	                 max_deliver), "poison" is terminated (never redelivered).
 //	orders.status    answers with the stored order or the header Status: 404.
+//	orders.ping      answers "pong" to a request, acknowledges anything else
+//	                 (used by the benchmarks).
 //
 // The route binding needs the grants publish ["orders.created"] and request
 // ["orders.status"]; the trigger needs none (it only responds).
@@ -105,6 +107,11 @@ func onMessage(msg sdk.Message) error {
 		return msg.Respond(v, "Status", "200")
 	case "orders.created":
 		return created(msg, data)
+	case "orders.ping":
+		if msg.Reply() != "" {
+			return msg.Respond([]byte("pong"))
+		}
+		return nil
 	}
 	return msg.Term() // a subject this plugin does not know: never retry
 }

@@ -104,8 +104,8 @@ type Host struct {
 	// Logs are the lines the guest logged, oldest first.
 	Logs []LogLine
 
-	t     testing.TB
-	phase phase
+	t       testing.TB
+	phase   phase
 	reply   Sent // the last msg_request reply of the running callback
 	settled bool // msg_settle settled the message of the running callback
 }

@@ -25,8 +25,14 @@ type ConsumerSpec struct {
 	FilterSubject string
 	// AckWait is how long the server waits for an ack before redelivering.
 	AckWait time.Duration
-	// MaxAckPending bounds the messages out for processing at once.
+	// MaxAckPending bounds the messages delivered and not yet settled, on
+	// all nodes together (nakked messages waiting for redelivery count).
+	// 0 means the server's default (1000).
 	MaxAckPending int
+	// Prefetch bounds the messages this node pulls ahead of its handler;
+	// 0 means the client's default (500). Keep it small when handling is
+	// slow, so that messages are not held here while other nodes idle.
+	Prefetch int
 	// Replicas is the replica count of a created stream (and the
 	// consumer); 0 means 1.
 	Replicas int
@@ -92,11 +98,13 @@ func (b *Bus) Consume(ctx context.Context, spec ConsumerSpec, fn MsgHandler) (st
 	if err != nil {
 		return nil, fmt.Errorf("bus: consumer %s/%s: %w", spec.Stream, spec.Durable, err)
 	}
-	cctx, err := cons.Consume(func(m jetstream.Msg) {
-		b.deliver(m, fn)
-	}, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+	opts := []jetstream.PullConsumeOpt{jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 		b.log.Debug("bus: consume", "stream", spec.Stream, "durable", spec.Durable, "err", err)
-	}))
+	})}
+	if spec.Prefetch > 0 {
+		opts = append(opts, jetstream.PullMaxMessages(spec.Prefetch))
+	}
+	cctx, err := cons.Consume(func(m jetstream.Msg) { b.deliver(m, fn) }, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("bus: consume %s/%s: %w", spec.Stream, spec.Durable, err)
 	}

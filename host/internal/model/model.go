@@ -186,7 +186,7 @@ type Trigger struct {
 	// Concurrency bounds the messages handled at once on each node.
 	// Default 4.
 	Concurrency int `json:"concurrency,omitempty"`
-	// Timeout bounds one on_message call (Go duration). Default "30s".
+	// Timeout bounds one on_message call (Go duration). Default "10s".
 	Timeout string `json:"timeout,omitempty"`
 	// JetStream makes delivery at-least-once through a durable consumer.
 	JetStream *TriggerJetStream `json:"jetstream,omitempty"`

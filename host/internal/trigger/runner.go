@@ -47,7 +47,7 @@ func (r *runner) start(ctx context.Context) error {
 	}
 	stop, err := b.Consume(ctx, bus.ConsumerSpec{
 		Stream: r.s.Stream, Subjects: []string{r.t.Subject}, Durable: r.s.Durable,
-		FilterSubject: r.t.Subject, AckWait: r.s.AckWait, MaxAckPending: 2 * r.s.Concurrency,
+		FilterSubject: r.t.Subject, AckWait: r.s.AckWait, Prefetch: 2 * r.s.Concurrency,
 		Replicas: r.m.cfg.Replicas,
 	}, r.dispatch)
 	if err != nil {

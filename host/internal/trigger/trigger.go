@@ -16,7 +16,7 @@ import (
 const (
 	DefaultConcurrency = 4
 	MaxConcurrency     = 256
-	DefaultTimeout     = 30 * time.Second
+	DefaultTimeout     = 10 * time.Second
 	DefaultMaxDeliver  = 5
 	DefaultAckWait     = 30 * time.Second
 	// DeadLetterPrefix + trigger ID is the default dead-letter subject.
