@@ -32,6 +32,15 @@
 // request with the route binding's JSON configuration: parse it there, keep
 // the result in package variables, and return an error to reject it.
 //
+// # Messages
+//
+// The message callback (HandleMessage) runs for each message a trigger
+// delivers: return nil to acknowledge it, an error to have it redelivered
+// (and dead-lettered after the trigger's max_deliver), or settle it
+// yourself with Message.Ack, Nak or Term. Any callback may Publish and
+// RequestMsg on the NATS subjects the plugin's binding grants (ErrDenied
+// otherwise); a message handler may always Respond to the message it got.
+//
 // An instance serves one request at a time, but hostd keeps a pool of
 // instances and discards them at will: package variables are per-instance
 // caches, never shared state. Use KV for state shared across requests.
@@ -47,8 +56,8 @@
 //	tinygo build -target=wasip1 -buildmode=c-shared -scheduler=none -o plugin.wasm .
 //
 // The module imports only from hostd_v1 and wasi_snapshot_preview1, and
-// exports memory, _initialize, hostd_abi_v1, on_configure, on_request and
-// on_response.
+// exports memory, _initialize, hostd_abi_v1, on_configure, on_request,
+// on_response and on_message.
 //
 // # Testing
 //
