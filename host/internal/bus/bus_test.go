@@ -209,7 +209,7 @@ func TestRequest(t *testing.T) {
 	if err != nil || string(got) != "re:x" {
 		t.Fatalf("Request = %q, %v; want re:x", got, err)
 	}
-	if _, err := b.Request(ctx, "nobody.home", nil); !errors.Is(err, nats.ErrNoResponders) {
+	if _, err := b.Request(ctx, "nobody.home", nil); !errors.Is(err, ErrNoResponders) {
 		t.Errorf("Request without responders = %v, want no responders", err)
 	}
 }
