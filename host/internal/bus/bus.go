@@ -2,6 +2,8 @@ package bus
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +25,7 @@ type Bus struct {
 	log     *slog.Logger
 	release func() error  // store dir lock
 	closed  chan struct{} // closed when nc reaches CLOSED
+	tcp     bool          // Config.Listen was set (ClientURL reports it)
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -40,6 +43,15 @@ func Start(ctx context.Context, c Config) (*Bus, error) {
 		return nil, fmt.Errorf("bus: start: %w", err)
 	}
 	c = c.withDefaults()
+	if c.Cluster.enabled() && c.Listen == "" && c.Token == "" && c.User == "" {
+		// The hidden loopback client port (see serverOptions) must not
+		// be open to other local processes.
+		tok, err := randomToken()
+		if err != nil {
+			return nil, err
+		}
+		c.Token = tok
+	}
 	if err := os.MkdirAll(c.StoreDir, 0o700); err != nil {
 		return nil, fmt.Errorf("bus: store dir: %w", err)
 	}
@@ -47,7 +59,7 @@ func Start(ctx context.Context, c Config) (*Bus, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Bus{log: c.Logger, release: release, closed: make(chan struct{})}
+	b := &Bus{log: c.Logger, release: release, closed: make(chan struct{}), tcp: c.Listen != ""}
 	if err := b.start(ctx, c); err != nil {
 		if err2 := b.stop(); err2 != nil {
 			err = fmt.Errorf("%w; additionally, cleanup: %v", err, err2)
@@ -103,7 +115,29 @@ func serverOptions(c Config) (*server.Options, error) {
 		}
 		opts.Host, opts.Port = host, port
 	}
+	if c.Cluster.enabled() {
+		clusterOptions(opts, c.Cluster)
+		if c.Listen == "" {
+			// nats-server starts routing only after its client accept
+			// loop, which DontListen skips: a DontListen server never
+			// opens its route port. So listen on a random loopback
+			// port instead, authenticated (Start sets a random token
+			// if none is configured) and not advertised to clients.
+			opts.DontListen = false
+			opts.Host, opts.Port = "127.0.0.1", -1
+			opts.Cluster.NoAdvertise = true
+		}
+	}
 	return opts, nil
+}
+
+// randomToken returns 32 random bytes, hex-encoded.
+func randomToken() (string, error) {
+	var buf [32]byte
+	if _, err := rand.Read(buf[:]); err != nil {
+		return "", fmt.Errorf("bus: random token: %w", err)
+	}
+	return hex.EncodeToString(buf[:]), nil
 }
 
 // waitReady waits for ReadyForConnections, a fatal server log line, or the
@@ -171,6 +205,9 @@ func (b *Bus) Ready() error {
 // A wildcard host (0.0.0.0, ::, "") is reported as given; dial a concrete
 // address from outside the machine.
 func (b *Bus) ClientURL() string {
+	if !b.tcp {
+		return ""
+	}
 	addr, ok := b.ns.Addr().(*net.TCPAddr)
 	if !ok || addr == nil {
 		return ""

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"strconv"
 	"time"
 )
 
@@ -45,8 +43,15 @@ type Config struct {
 	// acknowledged messages on power loss. Negative is invalid.
 	SyncInterval time.Duration
 
-	// ServerName is the NATS server name. Empty means DefaultServerName.
+	// ServerName is the NATS server name. Empty means DefaultServerName,
+	// except in a cluster: there it is required and must be unique per
+	// node (it is the node's JetStream identity, so keep it stable across
+	// restarts on the same StoreDir).
 	ServerName string
+
+	// Cluster joins this server to other hostd nodes. The zero value means
+	// standalone.
+	Cluster ClusterConfig
 
 	// Logger receives the server's log lines (component=nats). Nil means
 	// discard. Debug lines are produced only if Logger has Debug enabled,
@@ -75,6 +80,9 @@ func (c Config) Validate() error {
 	if c.ReadyTimeout < 0 {
 		return fmt.Errorf("bus: ready timeout %s is negative", c.ReadyTimeout)
 	}
+	if err := c.Cluster.validate(c.ServerName); err != nil {
+		return err
+	}
 	if c.Listen == "" {
 		return nil
 	}
@@ -90,13 +98,9 @@ func (c Config) Validate() error {
 // splitListen parses Listen into the host and port nats-server expects
 // (port -1 asks it for a random port).
 func splitListen(addr string) (string, int, error) {
-	host, p, err := net.SplitHostPort(addr)
+	host, port, err := splitHostPort("listen", addr)
 	if err != nil {
-		return "", 0, fmt.Errorf("bus: listen address %q: %w", addr, err)
-	}
-	port, err := strconv.Atoi(p)
-	if err != nil || port < 0 || port > 65535 {
-		return "", 0, fmt.Errorf("bus: listen address %q: bad port", addr)
+		return "", 0, err
 	}
 	if port == 0 {
 		port = -1
@@ -107,6 +111,9 @@ func splitListen(addr string) (string, int, error) {
 func (c Config) withDefaults() Config {
 	if c.ServerName == "" {
 		c.ServerName = DefaultServerName
+	}
+	if c.Cluster.enabled() && c.Cluster.Name == "" {
+		c.Cluster.Name = DefaultClusterName
 	}
 	if c.ReadyTimeout == 0 {
 		c.ReadyTimeout = DefaultReadyTimeout

@@ -36,4 +36,25 @@ var (
 	// ErrNoReply is returned by Msg.Respond for a message without a reply
 	// subject.
 	ErrNoReply = errors.New("bus: message has no reply subject")
+
+	// ErrKeyNotFound is wrapped by the error KV.Get returns for a key that
+	// does not exist or was deleted.
+	ErrKeyNotFound = errors.New("bus: key not found")
+
+	// ErrKeyExists is wrapped by the error KV.Create returns for a key
+	// that already has a value.
+	ErrKeyExists = errors.New("bus: key exists")
+
+	// ErrRevisionMismatch is wrapped by the error KV.Update returns when
+	// the key's latest revision is not the expected one.
+	ErrRevisionMismatch = errors.New("bus: revision mismatch")
+
+	// ErrBadKey is wrapped by the errors KeyValue, ObjectStore and the
+	// methods of KV and Objects return for an empty or malformed key,
+	// pattern, object name or bucket name.
+	ErrBadKey = errors.New("bus: invalid key")
+
+	// ErrObjectNotFound is wrapped by the error Objects.Get returns for a
+	// name without an object.
+	ErrObjectNotFound = errors.New("bus: object not found")
 )

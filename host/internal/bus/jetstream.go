@@ -140,3 +140,29 @@ func (b *Bus) PublishDurable(ctx context.Context, subject string, hdr Header, da
 	}
 	return ack.Sequence, nil
 }
+
+// WaitJetStream returns nil once the JetStream API answers (in a cluster:
+// once a meta leader is elected and reachable), retrying until ctx ends;
+// then the error wraps ErrNotReady. Standalone it returns at once. Start
+// does not wait for this, as the nodes of a cluster start one by one.
+func (b *Bus) WaitJetStream(ctx context.Context) error {
+	js, err := b.jetStream()
+	if err != nil {
+		return err
+	}
+	for {
+		actx, cancel := context.WithTimeout(ctx, time.Second)
+		_, err = js.AccountInfo(actx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-b.closed:
+			return ErrClosed
+		case <-ctx.Done():
+			return fmt.Errorf("%w: jetstream: %w (last error: %v)", ErrNotReady, ctx.Err(), err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
