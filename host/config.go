@@ -36,6 +36,8 @@ type Config struct {
 	Server ServerConfig `json:"server,omitempty"`
 	// NATS configures the embedded NATS server (in-process only by default).
 	NATS NATSConfig `json:"nats,omitempty"`
+	// Cluster joins other hostd nodes (single node by default).
+	Cluster ClusterConfig `json:"cluster,omitempty"`
 	// LogLevel is debug, info, warn or error. Default "info".
 	LogLevel string `json:"log_level,omitempty"`
 
@@ -187,6 +189,7 @@ func (c Config) Validate() error {
 			errs = append(errs, errors.New("nats.listen: a listening NATS server needs client authentication: set nats.token, or nats.user and nats.password"))
 		}
 	}
+	errs = append(errs, c.Cluster.validate()...)
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/hostd/hostd/host/internal/dataplane"
 	"github.com/hostd/hostd/host/internal/errs"
 	"github.com/hostd/hostd/host/internal/model"
+	"github.com/hostd/hostd/host/internal/registry"
 )
 
 // UploadPlugin implements admin.Control.
@@ -82,6 +83,7 @@ func (c *control) upload(ctx context.Context, name string, wasm []byte, activate
 		c.syncTriggers(ctx)
 	}
 	c.h.log.Info("plugin uploaded", "plugin", name, "version", v.Version, "sha256", v.SHA256, "size", v.Size, "active", activates)
+	c.publish(ctx, registry.RecordPlugin, name)
 	c.h.event("plugin.uploaded", map[string]any{"plugin": name, "version": v.Version, "sha256": v.SHA256, "size": v.Size, "active": activates})
 	return v, created, nil
 }
@@ -127,6 +129,7 @@ func (c *control) setActive(ctx context.Context, name string, version int) (mode
 	c.h.plane.Swap(gen)
 	c.syncTriggers(ctx)
 	c.h.log.Info("plugin activated", "plugin", name, "version", version)
+	c.publish(ctx, registry.RecordPlugin, name)
 	c.h.event("plugin.activated", map[string]any{"plugin": name, "version": version})
 	return out, nil
 }
@@ -139,6 +142,7 @@ func (c *control) DeletePlugin(_ context.Context, name string) error {
 		return err
 	}
 	c.h.log.Info("plugin deleted", "plugin", name)
+	c.publish(context.Background(), registry.RecordPlugin, name)
 	c.h.event("plugin.deleted", map[string]any{"plugin": name})
 	return nil
 }
@@ -179,6 +183,7 @@ func (c *control) PutRoute(ctx context.Context, rt model.Route) (model.Route, bo
 	}
 	c.h.plane.Swap(gen)
 	c.h.log.Info("route stored", "route", rt.ID, "created", created)
+	c.publish(ctx, registry.RecordRoute, rt.ID)
 	c.h.event("route.changed", map[string]any{"route": rt.ID, "created": created})
 	return stored, created, nil
 }
@@ -203,6 +208,7 @@ func (c *control) DeleteRoute(ctx context.Context, id string) error {
 	gen, _ := c.build(ctx, st, func(model.Route) bool { return false })
 	c.h.plane.Swap(gen)
 	c.h.log.Info("route deleted", "route", id)
+	c.publish(ctx, registry.RecordRoute, id)
 	c.h.event("route.deleted", map[string]any{"route": id})
 	return nil
 }

@@ -25,12 +25,16 @@ type NATSConfig struct {
 // startBus starts the embedded NATS server (JetStream in DATA_DIR/jetstream)
 // and waits until it accepts connections.
 func (h *Host) startBus(ctx context.Context) error {
-	n := h.cfg.NATS
-	b, err := bus.Start(ctx, bus.Config{
+	n, cl := h.cfg.NATS, h.cfg.Cluster
+	h.busCfg = bus.Config{
 		StoreDir: filepath.Join(h.cfg.DataDir, "jetstream"),
 		Listen:   n.Listen, Token: n.Token, User: n.User, Password: n.Password,
+		ServerName: cl.nodeName(),
+		Cluster: bus.ClusterConfig{Name: cl.Name, Listen: cl.Listen, Peers: cl.Peers,
+			User: cl.User, Password: cl.Password},
 		Logger: h.log.With("component", "nats"),
-	})
+	}
+	b, err := bus.Start(ctx, h.busCfg)
 	if err != nil {
 		return fmt.Errorf("host: %w", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/hostd/hostd/host/internal/metrics"
 	"github.com/hostd/hostd/host/internal/policy"
 	"github.com/hostd/hostd/host/internal/registry"
+	"github.com/hostd/hostd/host/internal/replica"
 	"github.com/hostd/hostd/host/internal/trigger"
 )
 
@@ -35,6 +36,8 @@ type Host struct {
 	reg     *registry.Registry
 	bus     *bus.Bus
 	trig    *trigger.Manager
+	repl    *replica.Replicator
+	busCfg  bus.Config
 	eng     *engine.Engine
 	plane   *dataplane.Plane
 	metrics *metrics.Metrics
@@ -62,6 +65,9 @@ func New(cfg Config) (*Host, error) {
 	if log == nil {
 		lvl, _ := parseLevel(cfg.LogLevel)
 		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	}
+	if cfg.Cluster.enabled() {
+		log = log.With("node", cfg.Cluster.nodeName())
 	}
 	return &Host{cfg: cfg, log: log, serveErr: make(chan error, 2)}, nil
 }
@@ -105,6 +111,7 @@ func (h *Host) Start(ctx context.Context) (err error) {
 		return err
 	}
 	h.startTriggers(ctx)
+	h.startReplica()
 	if err := h.listen(key); err != nil {
 		return err
 	}
@@ -259,6 +266,7 @@ func (h *Host) closeAll(ctx context.Context) {
 		}
 	}
 	h.wg.Wait()
+	h.stopReplica()
 	h.stopTriggers()
 	if h.plane != nil {
 		h.plane.Close()

@@ -38,6 +38,17 @@ func (k *keySets) set(name string, s *keyset.Set) {
 	k.sets[name] = s
 }
 
+// names returns the names of the loaded key sets.
+func (k *keySets) names() []string {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	out := make([]string, 0, len(k.sets))
+	for name := range k.sets {
+		out = append(out, name)
+	}
+	return out
+}
+
 // has reports whether a key set of that name is loaded.
 func (k *keySets) has(name string) bool {
 	k.mu.RLock()

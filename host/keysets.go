@@ -7,6 +7,7 @@ import (
 
 	"github.com/hostd/hostd/host/internal/errs"
 	"github.com/hostd/hostd/host/internal/keyset"
+	"github.com/hostd/hostd/host/internal/registry"
 )
 
 // PutKeySet implements admin.Control: it validates the JWKS document,
@@ -29,6 +30,7 @@ func (c *control) PutKeySet(_ context.Context, name string, jwks []byte) (bool, 
 	}
 	c.h.keys.set(name, set)
 	c.h.log.Info("key set stored", "keyset", name, "created", created)
+	c.publish(context.Background(), registry.RecordKeySet, name)
 	c.h.event("keyset.changed", map[string]any{"keyset": name, "created": created})
 	return created, nil
 }
@@ -68,6 +70,7 @@ func (c *control) DeleteKeySet(_ context.Context, name string) error {
 	}
 	c.h.keys.set(name, nil)
 	c.h.log.Info("key set deleted", "keyset", name)
+	c.publish(context.Background(), registry.RecordKeySet, name)
 	c.h.event("keyset.deleted", map[string]any{"keyset": name})
 	return nil
 }

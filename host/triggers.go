@@ -41,6 +41,7 @@ func (c *control) PutTrigger(ctx context.Context, t model.Trigger) (model.Trigge
 		return model.Trigger{}, false, err
 	}
 	c.h.log.Info("trigger stored", "trigger", t.ID, "subject", t.Subject, "created", created)
+	c.publish(ctx, registry.RecordTrigger, t.ID)
 	c.h.event("trigger.changed", map[string]any{"trigger": t.ID, "created": created})
 	return stored, created, nil
 }
@@ -62,6 +63,7 @@ func (c *control) DeleteTrigger(_ context.Context, id string) error {
 	}
 	c.h.trig.Stop(id)
 	c.h.log.Info("trigger deleted", "trigger", id)
+	c.publish(context.Background(), registry.RecordTrigger, id)
 	c.h.event("trigger.deleted", map[string]any{"trigger": id})
 	return nil
 }
@@ -125,7 +127,9 @@ func (c *control) syncTriggers(ctx context.Context) {
 		}
 		if err != nil {
 			c.h.log.Error("trigger not started", "trigger", t.ID, "error", err)
+			continue
 		}
+		c.h.log.Info("trigger started", "trigger", t.ID, "subject", t.Subject, "plugin", t.Plugin, "version", rb.Version)
 	}
 	for _, id := range c.h.trig.IDs() {
 		if !want[id] {
@@ -138,14 +142,11 @@ func (c *control) syncTriggers(ctx context.Context) {
 // triggers.
 func (h *Host) startTriggers(ctx context.Context) {
 	h.trig = trigger.New(trigger.Config{Bus: h.bus, Logger: h.log.With("component", "trigger"),
-		Replicas: h.streamReplicas(), Observe: h.metrics.TriggerMessage})
+		Replicas: h.replicas(), Observe: h.metrics.TriggerMessage})
 	h.ctl.mu.Lock()
 	defer h.ctl.mu.Unlock()
 	h.ctl.syncTriggers(ctx)
 }
-
-// streamReplicas is the replica count of streams hostd creates.
-func (h *Host) streamReplicas() int { return 1 }
 
 func (h *Host) stopTriggers() {
 	if h.trig != nil {

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -81,6 +82,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	configPath := fs.String("config", "", "JSON config file; flags override it")
 	logLevel := fs.String("log-level", "", `debug, info, warn or error (default "info")`)
 	natsListen := fs.String("nats-listen", "", "open a NATS client port (needs nats.token or nats.user/password in the config file; default: in-process only)")
+	clusterListen := fs.String("cluster-listen", "", "join a cluster: this node's cluster address host:port (default: single node)")
+	peers := fs.String("peers", "", "the cluster nodes' addresses, comma-separated nats://host:port")
+	nodeName := fs.String("node-name", "", "this node's unique name in the cluster (default: host name and cluster port)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -104,6 +108,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	override(&cfg.DataDir, *dataDir)
 	override(&cfg.LogLevel, *logLevel)
 	override(&cfg.NATS.Listen, *natsListen)
+	override(&cfg.Cluster.Listen, *clusterListen)
+	override(&cfg.Cluster.NodeName, *nodeName)
+	if *peers != "" {
+		cfg.Cluster.Peers = splitList(*peers)
+	}
 
 	h, err := host.New(cfg)
 	if err != nil {
@@ -128,4 +137,15 @@ func override(dst *string, v string) {
 	if v != "" {
 		*dst = v
 	}
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

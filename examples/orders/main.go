@@ -10,7 +10,8 @@
 //
 // As a trigger on "orders.>" (on_message):
 //
-//	orders.created   stores the order in KV (order/<id>). A body containing
+//	orders.created   stores the order in KV (order/<id>) and, when granted,
+//	                 announces it on orders.stored. A body containing
 //	                 "fail-once" fails the first delivery (nak: redelivered),
 //	                 "fail-always" fails every delivery (dead-lettered after
 //	                 max_deliver), "poison" is terminated (never redelivered).
@@ -129,8 +130,14 @@ func created(msg sdk.Message, data []byte) error {
 	if id == "" {
 		id = orderID(data)
 	}
-	_, err := sdk.KV.Put("order/"+id, data, 0)
-	return err
+	if _, err := sdk.KV.Put("order/"+id, data, 0); err != nil {
+		return err
+	}
+	// Announce it when the trigger grants publish on orders.stored.
+	if err := sdk.Publish("orders.stored", data, "Order-Id", id); err != nil && !errors.Is(err, sdk.ErrDenied) {
+		return err
+	}
+	return nil
 }
 
 // orderID extracts the "id" string of a small JSON object without a JSON

@@ -1,0 +1,153 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/hostd/hostd/host/internal/keyset"
+	"github.com/hostd/hostd/host/internal/registry"
+	"github.com/hostd/hostd/host/internal/replica"
+)
+
+// ClusterConfig makes the embedded NATS server one node of a cluster of
+// hostd nodes that share plugins, routes, triggers and key sets through
+// JetStream. The zero value (no Listen) is a single node.
+type ClusterConfig struct {
+	// Listen is this node's cluster (route) address, "host:port", reachable
+	// by the other nodes. Empty: no cluster.
+	Listen string `json:"listen,omitempty"`
+	// Peers are the other nodes' cluster URLs, "nats://host:port". The
+	// same list on every node, including the node itself, is fine.
+	Peers []string `json:"peers,omitempty"`
+	// Name is the cluster name, the same on every node. Default "hostd".
+	Name string `json:"name,omitempty"`
+	// NodeName is this node's name, unique in the cluster. Default: the
+	// machine's host name and the cluster port ("web1-6222").
+	NodeName string `json:"node_name,omitempty"`
+	// User and Password authenticate the nodes to each other, the same
+	// pair on every node. Strongly recommended unless Listen is on a
+	// private network.
+	User     string `json:"user,omitempty"`
+	Password string `json:"password,omitempty"`
+}
+
+// validate reports problems with the settings, prefixed with their names.
+func (c ClusterConfig) validate() []error {
+	var errs []error
+	if !c.enabled() {
+		if len(c.Peers) > 0 || c.User != "" || c.Name != "" || c.NodeName != "" {
+			errs = append(errs, errors.New("cluster: peers, name, node_name and credentials need cluster.listen (--cluster-listen)"))
+		}
+		return errs
+	}
+	if _, port, err := net.SplitHostPort(c.Listen); err != nil || port == "0" || port == "" {
+		errs = append(errs, fmt.Errorf("cluster.listen: %q is not host:port with an explicit port", c.Listen))
+	}
+	for _, p := range c.Peers {
+		if !strings.HasPrefix(p, "nats://") {
+			errs = append(errs, fmt.Errorf("cluster.peers: %q is not a nats://host:port URL", p))
+		}
+	}
+	if (c.User == "") != (c.Password == "") {
+		errs = append(errs, errors.New("cluster: set user and password together"))
+	}
+	return errs
+}
+
+// enabled reports whether the node is part of a cluster.
+func (c ClusterConfig) enabled() bool { return c.Listen != "" }
+
+// nodeName returns NodeName or its default.
+func (c ClusterConfig) nodeName() string {
+	if c.NodeName != "" || !c.enabled() {
+		return c.NodeName
+	}
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "hostd"
+	}
+	host = strings.NewReplacer(".", "-", " ", "-").Replace(host)
+	_, port, _ := net.SplitHostPort(c.Listen)
+	return fmt.Sprintf("%s-%s", host, port)
+}
+
+// replicas is the replica count of the streams, buckets and object stores
+// hostd creates: every node up to three.
+func (h *Host) replicas() int {
+	if h.bus == nil {
+		return 1
+	}
+	return min(3, h.busCfg.ClusterSize())
+}
+
+// startReplica starts sharing the control plane with the cluster, if any.
+func (h *Host) startReplica() {
+	if !h.cfg.Cluster.enabled() {
+		return
+	}
+	h.repl = replica.New(replica.Config{
+		Bus: h.bus, Store: h.reg, Replicas: h.replicas(), Lock: &h.ctl.mu,
+		Changed: h.ctl.remoteChanged, Logger: h.log.With("component", "replica"),
+	})
+	h.repl.Start()
+}
+
+func (h *Host) stopReplica() {
+	if h.repl != nil {
+		h.repl.Stop()
+	}
+}
+
+// publish shares a local change with the cluster. The caller holds c.mu.
+// A failure is logged: the replicator keeps the change and retries.
+func (c *control) publish(ctx context.Context, kind, id string) {
+	if c.h.repl == nil {
+		return
+	}
+	if err := c.h.repl.Publish(ctx, kind, id); err != nil {
+		c.h.log.Warn("change stored here, not yet shared with the cluster; retrying", "kind", kind, "id", id, "error", err)
+	}
+}
+
+// remoteChanged rebuilds what depends on records other nodes changed. The
+// replicator calls it with c.mu held.
+func (c *control) remoteChanged(kinds map[string]bool) {
+	ctx := context.Background()
+	if kinds[registry.RecordKeySet] {
+		c.h.reloadKeySets()
+	}
+	if kinds[registry.RecordKeySet] || kinds[registry.RecordPlugin] || kinds[registry.RecordRoute] {
+		if err := c.load(ctx); err != nil {
+			c.h.log.Error("routes not rebuilt after a remote change", "error", err)
+		}
+	}
+	if kinds[registry.RecordPlugin] || kinds[registry.RecordTrigger] {
+		c.syncTriggers(ctx)
+	}
+}
+
+// reloadKeySets makes the verifier hold exactly the stored key sets.
+func (h *Host) reloadKeySets() {
+	all, err := h.reg.KeySets()
+	if err != nil {
+		h.log.Error("key sets not reloaded", "error", err)
+		return
+	}
+	for _, name := range h.keys.names() {
+		if _, ok := all[name]; !ok {
+			h.keys.set(name, nil)
+		}
+	}
+	for name, doc := range all {
+		set, err := keyset.Parse(doc)
+		if err != nil {
+			h.log.Error("key set from the cluster is not usable", "keyset", name, "error", err)
+			continue
+		}
+		h.keys.set(name, set)
+	}
+}
