@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/hostd/hostd/host/internal/keyset"
 	"github.com/hostd/hostd/host/internal/registry"
@@ -120,6 +121,9 @@ func (c *control) remoteChanged(kinds map[string]bool) {
 	if kinds[registry.RecordKeySet] {
 		c.h.reloadKeySets()
 	}
+	if kinds[registry.RecordPlugin] {
+		c.h.precompileAsync()
+	}
 	if kinds[registry.RecordKeySet] || kinds[registry.RecordPlugin] || kinds[registry.RecordRoute] {
 		if err := c.load(ctx); err != nil {
 			c.h.log.Error("routes not rebuilt after a remote change", "error", err)
@@ -149,5 +153,59 @@ func (h *Host) reloadKeySets() {
 			continue
 		}
 		h.keys.set(name, set)
+	}
+}
+
+// precompileAsync compiles, in the background, the active version of every
+// plugin that is not compiled yet, so that a route arriving after its
+// plugin (the usual order) is built from the compilation cache in
+// milliseconds instead of waiting for a compile. One run at a time; a
+// request while one runs is folded into a rerun.
+func (h *Host) precompileAsync() {
+	if !h.precompiling.CompareAndSwap(false, true) {
+		h.precompileAgain.Store(true)
+		return
+	}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		for {
+			h.ctl.precompile(context.Background())
+			if !h.precompileAgain.Swap(false) {
+				break
+			}
+		}
+		h.precompiling.Store(false)
+	}()
+}
+
+// precompile compiles the active version of every plugin that is not
+// compiled yet. Errors are left to the build that needs the module.
+func (c *control) precompile(ctx context.Context) {
+	st, err := c.h.reg.State()
+	if err != nil {
+		return
+	}
+	for name, p := range st.Plugins {
+		v, ok := p.Version(p.ActiveVersion)
+		if !ok {
+			continue
+		}
+		if m, ok := c.h.eng.Lookup(v.SHA256); ok {
+			m.Release(ctx)
+			continue
+		}
+		wasm, err := c.h.reg.Wasm(v.SHA256)
+		if err != nil {
+			continue
+		}
+		start := time.Now()
+		m, err := c.h.eng.Compile(ctx, wasm)
+		if err != nil {
+			c.h.log.Warn("plugin from the cluster does not compile", "plugin", name, "version", v.Version, "error", err)
+			continue
+		}
+		m.Release(ctx)
+		c.h.log.Debug("plugin precompiled", "plugin", name, "version", v.Version, "duration", time.Since(start))
 	}
 }

@@ -33,18 +33,20 @@ type Host struct {
 	cfg Config
 	log *slog.Logger
 
-	reg     *registry.Registry
-	bus     *bus.Bus
-	trig    *trigger.Manager
-	repl    *replica.Replicator
-	busCfg  bus.Config
-	eng     *engine.Engine
-	plane   *dataplane.Plane
-	metrics *metrics.Metrics
-	ctl     *control
-	limits  *policy.Limiters
-	brk     *policy.Breakers
-	keys    *keySets
+	reg  *registry.Registry
+	bus  *bus.Bus
+	trig *trigger.Manager
+	repl *replica.Replicator
+	// precompiling and precompileAgain coordinate precompileAsync.
+	precompiling, precompileAgain atomic.Bool
+	busCfg                        bus.Config
+	eng                           *engine.Engine
+	plane                         *dataplane.Plane
+	metrics                       *metrics.Metrics
+	ctl                           *control
+	limits                        *policy.Limiters
+	brk                           *policy.Breakers
+	keys                          *keySets
 
 	data, adm       *http.Server
 	dataLn, adminLn net.Listener
@@ -265,8 +267,8 @@ func (h *Host) closeAll(ctx context.Context) {
 			_ = ln.Close()
 		}
 	}
+	h.stopReplica() // before wg.Wait: it may start precompile goroutines
 	h.wg.Wait()
-	h.stopReplica()
 	h.stopTriggers()
 	if h.plane != nil {
 		h.plane.Close()

@@ -129,6 +129,8 @@ type Engine struct {
 
 	mu      sync.Mutex
 	modules map[string]*Module // by sha256; shared by every version with the same bytes
+	// compileMu serialises compilations (see Compile).
+	compileMu sync.Mutex
 }
 
 // New creates the wazero runtime (compiler when the platform supports it),

@@ -47,17 +47,24 @@ func (e *Engine) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 	}
 	e.mu.Unlock()
 
+	// One compilation at a time: concurrent compiles of the same bytes (a
+	// cluster node precompiling a plugin while a route build needs it)
+	// wait for the first instead of compiling twice.
+	e.compileMu.Lock()
+	defer e.compileMu.Unlock()
+	e.mu.Lock()
+	if m, ok := e.modules[sha]; ok {
+		m.refs++
+		e.mu.Unlock()
+		return m, nil
+	}
+	e.mu.Unlock()
 	m, err := e.compile(ctx, sha, wasm)
 	if err != nil {
 		return nil, err
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if other, ok := e.modules[sha]; ok { // compiled concurrently
-		other.refs++
-		_ = m.compiled.Close(ctx)
-		return other, nil
-	}
 	m.refs = 1
 	e.modules[sha] = m
 	return m, nil

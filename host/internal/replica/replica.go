@@ -122,7 +122,7 @@ func (r *Replicator) run(ctx context.Context) {
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(r.cfg.RetryEvery):
+			case <-time.After(500 * time.Millisecond):
 			}
 		}
 	}
@@ -142,7 +142,10 @@ func (r *Replicator) run(ctx context.Context) {
 }
 
 func (r *Replicator) connect(ctx context.Context) (func(), error) {
-	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	// Short attempts: while a cluster forms, a request can go unanswered
+	// (nodes creating the same bucket at once, leader elections); a retry
+	// soon after succeeds.
+	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	b := r.cfg.Bus
 	if err := b.WaitJetStream(cctx); err != nil {
