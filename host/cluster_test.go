@@ -284,3 +284,27 @@ func BenchmarkClusterPropagation(b *testing.B) {
 	}
 	b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "ms/propagation")
 }
+
+func TestClusterScopedKV(t *testing.T) {
+	c := startCluster(t, 3)
+	n1, n2, n3 := c.nodes[0], c.nodes[1], c.nodes[2]
+	n1.upload("counter", guestbuild.Build(t, "examples/counter"))
+	r := n1.adminDo("PUT", "/v1/plugins/counter/kv", []byte(`{"scope":"cluster"}`))
+	expectStatus(t, r, http.StatusOK)
+	if !strings.Contains(string(r.body), `"kv_scope":"cluster"`) {
+		t.Fatalf("plugin %s", r.body)
+	}
+	n1.route("count", `{"path":"/count/{key}","handler":{"plugin":"counter"}}`)
+	for _, n := range c.nodes {
+		within(t, 30*time.Second, "the route on every node", func() bool { return n.get("/count/x").status == 200 })
+	}
+	for _, n := range []*testHost{n1, n2, n3, n1} {
+		expectStatus(t, n.do("POST", n.base+"/count/a", "", nil), http.StatusOK)
+	}
+	for _, n := range c.nodes {
+		if got := string(n.get("/count/a").body); !strings.Contains(got, `"count":4`) {
+			t.Fatalf("count on a node: %s", got)
+		}
+	}
+	expectStatus(t, n2.adminDo("PUT", "/v1/plugins/counter/kv", []byte(`{"scope":"everywhere"}`)), http.StatusBadRequest)
+}

@@ -31,6 +31,7 @@ func (c *control) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("host: load state: %w", err)
 	}
+	c.h.kv.setScopes(c.h.reg)
 	inputs, bad := resolve(st)
 	gen := c.h.plane.Build(ctx, inputs)
 	for id, err := range bad {

@@ -37,6 +37,7 @@ type Host struct {
 	bus  *bus.Bus
 	trig *trigger.Manager
 	repl *replica.Replicator
+	kv   *kvRouter
 	// precompiling and precompileAgain coordinate precompileAsync.
 	precompiling, precompileAgain atomic.Bool
 	busCfg                        bus.Config
@@ -136,6 +137,8 @@ func (h *Host) startEngine(ctx context.Context) error {
 		return fmt.Errorf("host: key sets: %w", err)
 	}
 	var err error
+	h.kv = newKVRouter(h.reg, func() *bus.Bus { return h.bus }, h.replicas)
+	h.kv.setScopes(h.reg)
 	h.eng, err = engine.New(ctx, engine.Config{
 		CacheDir:            h.cfg.CacheDir,
 		MemoryLimitPages:    l.MemoryPages,
@@ -146,7 +149,7 @@ func (h *Host) startEngine(ctx context.Context) error {
 		MaxCallsPerInstance: l.MaxCallsPerInstance,
 		MaxBodyBytes:        l.MaxBodyBytes,
 		MaxKVValueBytes:     l.MaxKVValueBytes,
-		KV:                  kvStore{h.reg},
+		KV:                  h.kv,
 		RateLimits:          limiters{h.limits},
 		Breakers:            breakers{h.brk},
 		JWT:                 h.keys,

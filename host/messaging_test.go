@@ -254,3 +254,25 @@ func TestJetStreamTriggerNoLossAcrossRestart(t *testing.T) {
 		eventually(t, id+" stored", func() bool { return th.get("/orders/"+id).status == 200 })
 	}
 }
+
+// TestKVScopeSingleNode: on one node, cluster scope keeps the plugin's
+// data in JetStream instead of the registry; switching back does not move
+// data.
+func TestKVScopeSingleNode(t *testing.T) {
+	th := startHost(t, nil)
+	th.upload("counter", guestbuild.Build(t, "examples/counter"))
+	th.route("count", `{"path":"/count/{key}","handler":{"plugin":"counter"}}`)
+	expectStatus(t, th.do("POST", th.base+"/count/a", "", nil), http.StatusOK)
+	expectStatus(t, th.adminDo("PUT", "/v1/plugins/counter/kv", []byte(`{"scope":"cluster"}`)), http.StatusOK)
+	for range 3 {
+		expectStatus(t, th.do("POST", th.base+"/count/a", "", nil), http.StatusOK)
+	}
+	if got := string(th.get("/count/a").body); !strings.Contains(got, `"count":3`) {
+		t.Fatalf("cluster scope count %s", got)
+	}
+	expectStatus(t, th.adminDo("PUT", "/v1/plugins/counter/kv", []byte(`{"scope":"node"}`)), http.StatusOK)
+	if got := string(th.get("/count/a").body); !strings.Contains(got, `"count":1`) {
+		t.Fatalf("node scope count %s", got)
+	}
+	expectStatus(t, th.adminDo("PUT", "/v1/plugins/missing/kv", []byte(`{"scope":"node"}`)), http.StatusNotFound)
+}

@@ -58,3 +58,17 @@ func (f *fakeControl) DeleteTrigger(_ context.Context, id string) error {
 	delete(f.triggers(), id)
 	return nil
 }
+
+func (f *fakeControl) SetKVScope(_ context.Context, name, scope string) (model.Plugin, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.plugins[name]
+	if !ok {
+		return model.Plugin{}, errs.New(errs.NotFound, "plugin_not_found", "no plugin %q", name)
+	}
+	if scope == model.KVScopeNode {
+		scope = ""
+	}
+	p.KVScope = scope
+	return *p, nil
+}

@@ -171,6 +171,30 @@ func (s *server) setActive(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// setKVScope handles PUT /v1/plugins/{name}/kv: {"scope": "node"|"cluster"}.
+func (s *server) setKVScope(w http.ResponseWriter, r *http.Request) error {
+	name, err := pluginName(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Scope string `json:"scope"`
+	}
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Scope != model.KVScopeNode && req.Scope != model.KVScopeCluster {
+		return newError(http.StatusBadRequest, "invalid_kv_scope",
+			`send {"scope": "node"} (KV data in each node's registry, the default) or {"scope": "cluster"} (one JetStream KV bucket shared by every node)`)
+	}
+	p, err := s.ctl.SetKVScope(r.Context(), name, req.Scope)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
 // deletePlugin handles DELETE /v1/plugins/{name}.
 func (s *server) deletePlugin(w http.ResponseWriter, r *http.Request) error {
 	name, err := pluginName(r)

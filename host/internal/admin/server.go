@@ -26,6 +26,9 @@ type Control interface {
 	Plugin(ctx context.Context, name string) (model.Plugin, error)
 	// SetActive makes version the active version of the named plugin.
 	SetActive(ctx context.Context, name string, version int) (model.Plugin, error)
+	// SetKVScope says where the plugin's KV data lives (model.KVScopeNode
+	// or model.KVScopeCluster).
+	SetKVScope(ctx context.Context, name, scope string) (model.Plugin, error)
 	// DeletePlugin removes the plugin and all its versions.
 	DeletePlugin(ctx context.Context, name string) error
 	// PutRoute creates or replaces the route with r.ID.
@@ -156,6 +159,7 @@ func (s *server) register(mux *http.ServeMux) {
 	mux.Handle("PUT /v1/plugins/{name}", s.authed(s.uploadPlugin))
 	mux.Handle("DELETE /v1/plugins/{name}", s.authed(s.deletePlugin))
 	mux.Handle("PUT /v1/plugins/{name}/active", s.authed(s.setActive))
+	mux.Handle("PUT /v1/plugins/{name}/kv", s.authed(s.setKVScope))
 	mux.Handle("GET /v1/routes", s.authed(s.listRoutes))
 	mux.Handle("GET /v1/routes/{id}", s.authed(s.getRoute))
 	mux.Handle("PUT /v1/routes/{id}", s.authed(s.putRoute))

@@ -23,9 +23,19 @@ type Plugin struct {
 	Name          string          `json:"name"`
 	ActiveVersion int             `json:"active_version"`
 	Versions      []PluginVersion `json:"versions"`
-	CreatedAt     time.Time       `json:"created_at"`
-	UpdatedAt     time.Time       `json:"updated_at"`
+	// KVScope is where the plugin's KV data lives: KVScopeNode (the
+	// default, "") in each node's registry, or KVScopeCluster in a
+	// JetStream KV bucket every node shares.
+	KVScope   string    `json:"kv_scope,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
+
+// KV scopes of a plugin.
+const (
+	KVScopeNode    = "node"
+	KVScopeCluster = "cluster"
+)
 
 // Version returns the version numbered n and whether it exists.
 func (p *Plugin) Version(n int) (PluginVersion, bool) {

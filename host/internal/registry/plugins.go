@@ -163,6 +163,34 @@ func (r *Registry) SetActive(name string, version int) (model.Plugin, error) {
 	return p, nil
 }
 
+// SetKVScope records where the named plugin's KV data lives ("" or
+// model.KVScopeNode, or model.KVScopeCluster). It does not move data.
+func (r *Registry) SetKVScope(name, scope string) (model.Plugin, error) {
+	if scope == model.KVScopeNode {
+		scope = ""
+	}
+	var p model.Plugin
+	err := r.db.Update(func(tx *bolt.Tx) error {
+		var ok bool
+		var err error
+		if p, ok, err = getPlugin(tx, name); err != nil {
+			return err
+		}
+		if !ok {
+			return pluginNotFound(name)
+		}
+		if p.KVScope == scope {
+			return nil
+		}
+		p.KVScope, p.UpdatedAt = scope, r.stamp()
+		return putPlugin(tx, p)
+	})
+	if err != nil {
+		return model.Plugin{}, wrap("set kv scope", err)
+	}
+	return p, nil
+}
+
 // DeletePlugin removes the named plugin, its versions, the blobs no other
 // plugin uses and its KV namespace. If a route binds the plugin, nothing
 // changes and the error is an *errs.Error of kind Conflict with code

@@ -72,3 +72,20 @@ func TestApplyRecordsBetweenRegistries(t *testing.T) {
 		t.Fatal("unknown kind accepted")
 	}
 }
+
+func TestSetKVScope(t *testing.T) {
+	r, _ := openTest(t)
+	if _, err := r.SetKVScope("p", model.KVScopeCluster); err == nil {
+		t.Fatal("scope set on a missing plugin")
+	}
+	if _, _, err := r.AddVersion("p", []byte("\x00asm\x01\x00\x00\x00"), true); err != nil {
+		t.Fatal(err)
+	}
+	p, err := r.SetKVScope("p", model.KVScopeCluster)
+	if err != nil || p.KVScope != model.KVScopeCluster {
+		t.Fatalf("%+v %v", p, err)
+	}
+	if p, err = r.SetKVScope("p", model.KVScopeNode); err != nil || p.KVScope != "" {
+		t.Fatalf("%+v %v", p, err)
+	}
+}

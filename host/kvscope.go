@@ -1,0 +1,254 @@
+package host
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hostd/hostd/host/internal/bus"
+	"github.com/hostd/hostd/host/internal/engine"
+	"github.com/hostd/hostd/host/internal/model"
+	"github.com/hostd/hostd/host/internal/registry"
+)
+
+// SetKVScope implements admin.Control. The scope is part of the plugin's
+// record, so in a cluster every node switches. Data is not moved between
+// scopes.
+func (c *control) SetKVScope(ctx context.Context, name, scope string) (model.Plugin, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, err := c.h.reg.SetKVScope(name, scope)
+	if err != nil {
+		return model.Plugin{}, err
+	}
+	c.h.kv.setScopes(c.h.reg)
+	c.publish(ctx, registry.RecordPlugin, name)
+	c.h.log.Info("plugin kv scope set", "plugin", name, "scope", scope)
+	c.h.event("plugin.kv_scope", map[string]any{"plugin": name, "scope": scope})
+	return p, nil
+}
+
+// kvRouter is the engine's KVStore: each plugin's namespace goes to the
+// node's registry or, for plugins whose KV scope is "cluster", to a
+// JetStream KV bucket of its own.
+type kvRouter struct {
+	local   kvStore
+	bus     func() *bus.Bus
+	cluster atomic.Pointer[map[string]bool] // plugin → cluster scope
+	repl    func() int                      // replica count
+
+	mu      sync.Mutex
+	buckets map[string]*bus.KV
+}
+
+func newKVRouter(reg *registry.Registry, b func() *bus.Bus, replicas func() int) *kvRouter {
+	k := &kvRouter{local: kvStore{reg}, bus: b, repl: replicas, buckets: map[string]*bus.KV{}}
+	k.cluster.Store(&map[string]bool{})
+	return k
+}
+
+// setScopes reloads which plugins keep their KV data in the cluster.
+func (k *kvRouter) setScopes(reg *registry.Registry) {
+	ps, err := reg.Plugins()
+	if err != nil {
+		return
+	}
+	m := map[string]bool{}
+	for _, p := range ps {
+		if p.KVScope == model.KVScopeCluster {
+			m[p.Name] = true
+		}
+	}
+	k.cluster.Store(&m)
+}
+
+func (k *kvRouter) store(ns string) engine.KVStore {
+	if (*k.cluster.Load())[ns] {
+		return clusterKV{k: k, ns: ns}
+	}
+	return k.local
+}
+
+func (k *kvRouter) KVGet(ns string, key []byte) ([]byte, uint64, bool, error) {
+	return k.store(ns).KVGet(ns, key)
+}
+
+func (k *kvRouter) KVPut(ns string, key, value []byte, ttl time.Duration, expect *uint64) (uint64, error) {
+	return k.store(ns).KVPut(ns, key, value, ttl, expect)
+}
+
+func (k *kvRouter) KVDelete(ns string, key []byte) (bool, error) {
+	return k.store(ns).KVDelete(ns, key)
+}
+
+func (k *kvRouter) KVList(ns string, prefix, after []byte, max int) ([][]byte, error) {
+	return k.store(ns).KVList(ns, prefix, after, max)
+}
+
+// bucket opens (once) the JetStream bucket of a namespace.
+func (k *kvRouter) bucket(ns string) (*bus.KV, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if b, ok := k.buckets[ns]; ok {
+		return b, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	name := "hostd_kv_" + strings.NewReplacer(".", "_2e").Replace(ns)
+	b, err := k.bus().KeyValue(ctx, name, k.repl(), 1)
+	if err != nil {
+		return nil, fmt.Errorf("host: cluster kv %s: %w", ns, err)
+	}
+	k.buckets[ns] = b
+	return b, nil
+}
+
+// clusterKV stores one namespace in a JetStream KV bucket. Keys are
+// base64url-encoded (JetStream keys are subject tokens); values carry their
+// expiry (unix ms, 0 for none) in 8 leading bytes, and expired entries read
+// as absent.
+type clusterKV struct {
+	k  *kvRouter
+	ns string
+}
+
+const kvOpTimeout = 2 * time.Second
+
+func encodeKey(key []byte) string { return base64.RawURLEncoding.EncodeToString(key) }
+
+func encodeValue(value []byte, ttl time.Duration) []byte {
+	out := make([]byte, 8+len(value))
+	if ttl > 0 {
+		binary.BigEndian.PutUint64(out, uint64(time.Now().Add(ttl).UnixMilli()))
+	}
+	copy(out[8:], value)
+	return out
+}
+
+// decodeValue returns the value and whether it is live.
+func decodeValue(raw []byte) ([]byte, bool) {
+	if len(raw) < 8 {
+		return nil, false
+	}
+	exp := binary.BigEndian.Uint64(raw)
+	return raw[8:], exp == 0 || int64(exp) > time.Now().UnixMilli()
+}
+
+func (c clusterKV) get(ctx context.Context, b *bus.KV, key string) (bus.Entry, bool, error) {
+	e, err := b.Get(ctx, key)
+	if errors.Is(err, bus.ErrKeyNotFound) {
+		return bus.Entry{}, false, nil
+	}
+	if err != nil {
+		return bus.Entry{}, false, err
+	}
+	_, live := decodeValue(e.Value)
+	return e, live, nil
+}
+
+func (c clusterKV) KVGet(_ string, key []byte) ([]byte, uint64, bool, error) {
+	b, err := c.k.bucket(c.ns)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), kvOpTimeout)
+	defer cancel()
+	e, live, err := c.get(ctx, b, encodeKey(key))
+	if err != nil || !live {
+		return nil, 0, false, err
+	}
+	v, _ := decodeValue(e.Value)
+	return v, e.Revision, true, nil
+}
+
+func (c clusterKV) KVPut(_ string, key, value []byte, ttl time.Duration, expect *uint64) (uint64, error) {
+	b, err := c.k.bucket(c.ns)
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), kvOpTimeout)
+	defer cancel()
+	k, v := encodeKey(key), encodeValue(value, ttl)
+	if expect == nil {
+		return b.Put(ctx, k, v)
+	}
+	cur, live, err := c.get(ctx, b, k)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case *expect == 0 && !live && cur.Revision == 0:
+		rev, err := b.Create(ctx, k, v)
+		return rev, conflict(err)
+	case *expect == 0 && !live: // an expired entry counts as absent
+		rev, err := b.Update(ctx, k, v, cur.Revision)
+		return rev, conflict(err)
+	case !live || cur.Revision != *expect:
+		return 0, engine.ErrKVConflict
+	}
+	rev, err := b.Update(ctx, k, v, *expect)
+	return rev, conflict(err)
+}
+
+func conflict(err error) error {
+	if errors.Is(err, bus.ErrKeyExists) || errors.Is(err, bus.ErrRevisionMismatch) {
+		return engine.ErrKVConflict
+	}
+	return err
+}
+
+func (c clusterKV) KVDelete(_ string, key []byte) (bool, error) {
+	b, err := c.k.bucket(c.ns)
+	if err != nil {
+		return false, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), kvOpTimeout)
+	defer cancel()
+	k := encodeKey(key)
+	_, live, err := c.get(ctx, b, k)
+	if err != nil || !live {
+		return false, err
+	}
+	return true, b.Delete(ctx, k)
+}
+
+// KVList reads every key of the bucket: cluster-scoped KV is meant for
+// small shared state, not for large key spaces.
+func (c clusterKV) KVList(_ string, prefix, after []byte, max int) ([][]byte, error) {
+	b, err := c.k.bucket(c.ns)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), kvOpTimeout)
+	defer cancel()
+	keys, err := b.Keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	for _, enc := range keys {
+		key, err := base64.RawURLEncoding.DecodeString(enc)
+		if err != nil || !strings.HasPrefix(string(key), string(prefix)) || string(key) <= string(after) {
+			continue
+		}
+		out = append(out, key)
+	}
+	slices.SortFunc(out, func(a, b []byte) int { return strings.Compare(string(a), string(b)) })
+	live := out[:0]
+	for _, key := range out {
+		if len(live) >= max {
+			break
+		}
+		if _, ok, err := c.get(ctx, b, encodeKey(key)); err == nil && ok {
+			live = append(live, key)
+		}
+	}
+	return live, nil
+}
