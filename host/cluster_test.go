@@ -308,3 +308,26 @@ func TestClusterScopedKV(t *testing.T) {
 	}
 	expectStatus(t, n2.adminDo("PUT", "/v1/plugins/counter/kv", []byte(`{"scope":"everywhere"}`)), http.StatusBadRequest)
 }
+
+// TestClusterNodeCutOffKeepsServing: a node that loses the cluster keeps
+// serving, accepts admin writes, and shares them when the cluster is back.
+func TestClusterNodeCutOffKeepsServing(t *testing.T) {
+	c := startCluster(t, 3)
+	n1 := c.nodes[0]
+	n1.upload("hello", testwasm.Hello)
+	n1.route("hello", `{"path":"/hello","handler":{"plugin":"hello"}}`)
+	within(t, 20*time.Second, "/hello on node 3", func() bool { return c.nodes[2].get("/hello").status == 200 })
+
+	c.nodes[1].stop()
+	c.nodes[2].stop() // node 1 is alone: no JetStream quorum
+	expectStatus(t, n1.get("/hello"), http.StatusOK)
+	n1.route("solo", `{"path":"/solo","handler":{"plugin":"hello"}}`)
+	expectStatus(t, n1.get("/solo"), http.StatusOK)
+
+	c.restart(1)
+	c.restart(2)
+	for i, n := range c.nodes[1:] {
+		within(t, 60*time.Second, fmt.Sprintf("/solo on node %d", i+2), func() bool { return n.get("/solo").status == 200 })
+		expectStatus(t, n.get("/hello"), http.StatusOK)
+	}
+}
