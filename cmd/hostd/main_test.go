@@ -106,6 +106,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--config", "/does/not/exist.json"}, 1, "config"},
 		{[]string{"--listen", "nonsense"}, 1, "listen"},
 		{[]string{"--nats-listen", "127.0.0.1:0"}, 1, "needs client authentication"},
+		{[]string{"--peers", "nats://127.0.0.1:6222"}, 1, "need cluster.listen"},
+		{[]string{"--cluster-listen", "127.0.0.1:0", "--peers", "nats://127.0.0.1:6222"}, 1, "explicit port"},
+		{[]string{"--cluster-listen", "127.0.0.1:6222", "--peers", "127.0.0.1:6223"}, 1, "nats://host:port"},
 	}
 	for _, tc := range cases {
 		var stderr bytes.Buffer
