@@ -92,7 +92,7 @@ func (h *Host) startReplica() {
 	}
 	h.repl = replica.New(replica.Config{
 		Bus: h.bus, Store: h.reg, Replicas: h.replicas(), Lock: &h.ctl.mu,
-		Changed: h.ctl.remoteChanged, Logger: h.log.With("component", "replica"),
+		Changed: h.ctl.remoteChanged, NewBytes: h.precompileAsync, Logger: h.log.With("component", "replica"),
 	})
 	h.repl.Start()
 }
@@ -109,7 +109,8 @@ func (c *control) publish(ctx context.Context, kind, id string) {
 	if c.h.repl == nil {
 		return
 	}
-	if err := c.h.repl.Publish(ctx, kind, id); err != nil {
+	// The change is stored: a client that gives up must not cancel sharing it.
+	if err := c.h.repl.Publish(context.WithoutCancel(ctx), kind, id); err != nil {
 		c.h.log.Warn("change stored here, not yet shared with the cluster; retrying", "kind", kind, "id", id, "error", err)
 	}
 }
@@ -120,9 +121,6 @@ func (c *control) remoteChanged(kinds map[string]bool) {
 	ctx := context.Background()
 	if kinds[registry.RecordKeySet] {
 		c.h.reloadKeySets()
-	}
-	if kinds[registry.RecordPlugin] {
-		c.h.precompileAsync()
 	}
 	if kinds[registry.RecordKeySet] || kinds[registry.RecordPlugin] || kinds[registry.RecordRoute] {
 		if err := c.load(ctx); err != nil {
@@ -156,56 +154,39 @@ func (h *Host) reloadKeySets() {
 	}
 }
 
-// precompileAsync compiles, in the background, the active version of every
-// plugin that is not compiled yet, so that a route arriving after its
-// plugin (the usual order) is built from the compilation cache in
-// milliseconds instead of waiting for a compile. One run at a time; a
-// request while one runs is folded into a rerun.
-func (h *Host) precompileAsync() {
-	if !h.precompiling.CompareAndSwap(false, true) {
-		h.precompileAgain.Store(true)
+// precompileAsync compiles, in the background, the active version of a
+// plugin whose bytes just arrived from the cluster, so that the route that
+// usually follows is built from the compilation cache in milliseconds
+// instead of waiting for a compile. Errors are left to the build that
+// needs the module.
+func (h *Host) precompileAsync(plugin string) {
+	p, err := h.reg.Plugin(plugin)
+	if err != nil {
+		return
+	}
+	v, ok := p.Version(p.ActiveVersion)
+	if !ok {
+		return
+	}
+	wasm, err := h.reg.Wasm(v.SHA256)
+	if err != nil {
 		return
 	}
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
-		for {
-			h.ctl.precompile(context.Background())
-			if !h.precompileAgain.Swap(false) {
-				break
-			}
-		}
-		h.precompiling.Store(false)
-	}()
-}
-
-// precompile compiles the active version of every plugin that is not
-// compiled yet. Errors are left to the build that needs the module.
-func (c *control) precompile(ctx context.Context) {
-	st, err := c.h.reg.State()
-	if err != nil {
-		return
-	}
-	for name, p := range st.Plugins {
-		v, ok := p.Version(p.ActiveVersion)
-		if !ok {
-			continue
-		}
-		if m, ok := c.h.eng.Lookup(v.SHA256); ok {
+		ctx := context.Background()
+		if m, ok := h.eng.Lookup(v.SHA256); ok {
 			m.Release(ctx)
-			continue
-		}
-		wasm, err := c.h.reg.Wasm(v.SHA256)
-		if err != nil {
-			continue
+			return
 		}
 		start := time.Now()
-		m, err := c.h.eng.Compile(ctx, wasm)
+		m, err := h.eng.Compile(ctx, wasm)
 		if err != nil {
-			c.h.log.Warn("plugin from the cluster does not compile", "plugin", name, "version", v.Version, "error", err)
-			continue
+			h.log.Warn("plugin from the cluster does not compile", "plugin", plugin, "version", v.Version, "error", err)
+			return
 		}
 		m.Release(ctx)
-		c.h.log.Debug("plugin precompiled", "plugin", name, "version", v.Version, "duration", time.Since(start))
-	}
+		h.log.Debug("plugin precompiled", "plugin", plugin, "version", v.Version, "duration", time.Since(start))
+	}()
 }

@@ -95,7 +95,7 @@ func TestClusterSharesAndCatchesUp(t *testing.T) {
 	n1.upload("hello", testwasm.Hello)
 	n1.route("hello", `{"path":"/hello","handler":{"plugin":"hello"}}`)
 	for i, n := range []*testHost{n2, n3} {
-		d := within(t, 20*time.Second, fmt.Sprintf("/hello on node %d", i+2), func() bool { return n.get("/hello").status == 200 })
+		d := within(t, time.Minute, fmt.Sprintf("/hello on node %d", i+2), func() bool { return n.get("/hello").status == 200 })
 		t.Logf("node 1 write → serving on node %d: %s", i+2, d)
 	}
 	if r := n3.adminDo("GET", "/v1/plugins/hello", nil); r.status != 200 || !strings.Contains(string(r.body), `"active_version":1`) {
@@ -106,18 +106,18 @@ func TestClusterSharesAndCatchesUp(t *testing.T) {
 	n3.stop()
 	n1.route("hello", `{"path":"/hello-v2","handler":{"plugin":"hello"}}`)
 	n1.upload("deny", testwasm.Deny)
-	within(t, 20*time.Second, "the new route on node 2", func() bool { return n2.get("/hello-v2").status == 200 })
+	within(t, time.Minute, "the new route on node 2", func() bool { return n2.get("/hello-v2").status == 200 })
 	c.restart(2)
 	n3 = c.nodes[2]
-	within(t, 20*time.Second, "the new route on restarted node 3", func() bool { return n3.get("/hello-v2").status == 200 })
+	within(t, time.Minute, "the new route on restarted node 3", func() bool { return n3.get("/hello-v2").status == 200 })
 	expectStatus(t, n3.get("/hello"), http.StatusNotFound)
 	expectStatus(t, n3.adminDo("GET", "/v1/plugins/deny", nil), http.StatusOK)
 
 	// A write on node 3 reaches the others; deletes replicate too.
 	n3.route("r3", `{"path":"/from3","handler":{"plugin":"deny"}}`)
-	within(t, 20*time.Second, "node 3's route on node 1", func() bool { return n1.get("/from3").status == http.StatusForbidden })
+	within(t, time.Minute, "node 3's route on node 1", func() bool { return n1.get("/from3").status == http.StatusForbidden })
 	expectStatus(t, n1.adminDo("DELETE", "/v1/routes/r3", nil), http.StatusNoContent)
-	within(t, 20*time.Second, "the delete on node 3", func() bool { return n3.get("/from3").status == http.StatusNotFound })
+	within(t, time.Minute, "the delete on node 3", func() bool { return n3.get("/from3").status == http.StatusNotFound })
 }
 
 func TestClusterQueueTriggerSpreadsWithoutLossOrDuplicates(t *testing.T) {
@@ -125,7 +125,7 @@ func TestClusterQueueTriggerSpreadsWithoutLossOrDuplicates(t *testing.T) {
 	wasm := guestbuild.Build(t, "examples/orders")
 	c.nodes[0].upload("orders", wasm)
 	for _, n := range c.nodes {
-		within(t, 30*time.Second, "the plugin on every node", func() bool {
+		within(t, time.Minute, "the plugin on every node", func() bool {
 			return n.adminDo("GET", "/v1/plugins/orders", nil).status == 200
 		})
 	}
@@ -142,7 +142,7 @@ func TestClusterQueueTriggerSpreadsWithoutLossOrDuplicates(t *testing.T) {
 	defer unsub()
 	// Wait until the trigger runs on every node: probes from every node
 	// until each node has handled one.
-	within(t, 30*time.Second, "the trigger on every node", func() bool {
+	within(t, time.Minute, "the trigger on every node", func() bool {
 		for _, n := range c.nodes {
 			_ = host.BusOf(n.h).PublishMsg("orders.created", nil, []byte(`{"id":"probe"}`))
 		}
@@ -200,7 +200,7 @@ func TestClusterJetStreamTriggerLosesNothingWhenANodeDies(t *testing.T) {
 	c := startCluster(t, 3)
 	c.nodes[0].upload("orders", guestbuild.Build(t, "examples/orders"))
 	for _, n := range c.nodes {
-		within(t, 30*time.Second, "the plugin on every node", func() bool {
+		within(t, time.Minute, "the plugin on every node", func() bool {
 			return n.adminDo("GET", "/v1/plugins/orders", nil).status == 200
 		})
 	}
@@ -296,7 +296,7 @@ func TestClusterScopedKV(t *testing.T) {
 	}
 	n1.route("count", `{"path":"/count/{key}","handler":{"plugin":"counter"}}`)
 	for _, n := range c.nodes {
-		within(t, 30*time.Second, "the route on every node", func() bool { return n.get("/count/x").status == 200 })
+		within(t, time.Minute, "the route on every node", func() bool { return n.get("/count/x").status == 200 })
 	}
 	for _, n := range []*testHost{n1, n2, n3, n1} {
 		expectStatus(t, n.do("POST", n.base+"/count/a", "", nil), http.StatusOK)
@@ -316,7 +316,7 @@ func TestClusterNodeCutOffKeepsServing(t *testing.T) {
 	n1 := c.nodes[0]
 	n1.upload("hello", testwasm.Hello)
 	n1.route("hello", `{"path":"/hello","handler":{"plugin":"hello"}}`)
-	within(t, 20*time.Second, "/hello on node 3", func() bool { return c.nodes[2].get("/hello").status == 200 })
+	within(t, time.Minute, "/hello on node 3", func() bool { return c.nodes[2].get("/hello").status == 200 })
 
 	c.nodes[1].stop()
 	c.nodes[2].stop() // node 1 is alone: no JetStream quorum

@@ -33,21 +33,19 @@ type Host struct {
 	cfg Config
 	log *slog.Logger
 
-	reg  *registry.Registry
-	bus  *bus.Bus
-	trig *trigger.Manager
-	repl *replica.Replicator
-	kv   *kvRouter
-	// precompiling and precompileAgain coordinate precompileAsync.
-	precompiling, precompileAgain atomic.Bool
-	busCfg                        bus.Config
-	eng                           *engine.Engine
-	plane                         *dataplane.Plane
-	metrics                       *metrics.Metrics
-	ctl                           *control
-	limits                        *policy.Limiters
-	brk                           *policy.Breakers
-	keys                          *keySets
+	reg     *registry.Registry
+	bus     *bus.Bus
+	trig    *trigger.Manager
+	repl    *replica.Replicator
+	kv      *kvRouter
+	busCfg  bus.Config
+	eng     *engine.Engine
+	plane   *dataplane.Plane
+	metrics *metrics.Metrics
+	ctl     *control
+	limits  *policy.Limiters
+	brk     *policy.Breakers
+	keys    *keySets
 
 	data, adm       *http.Server
 	dataLn, adminLn net.Listener

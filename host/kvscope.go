@@ -102,7 +102,7 @@ func (k *kvRouter) bucket(ns string) (*bus.KV, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	name := "hostd_kv_" + strings.NewReplacer(".", "_2e").Replace(ns)
-	b, err := k.bus().KeyValue(ctx, name, k.repl(), 1)
+	b, err := k.bus().LeaderReadKeyValue(ctx, name, k.repl(), 1)
 	if err != nil {
 		return nil, fmt.Errorf("host: cluster kv %s: %w", ns, err)
 	}

@@ -318,3 +318,21 @@ func TestWatchPattern(t *testing.T) {
 		}
 	}
 }
+
+func TestLeaderReadKeyValue(t *testing.T) {
+	b := startBus(t, Config{})
+	ctx := context.Background()
+	kv, err := b.LeaderReadKeyValue(ctx, "lr", 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(ctx, "k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := kv.Get(ctx, "k"); err != nil || string(e.Value) != "v" {
+		t.Fatalf("get %+v %v", e, err)
+	}
+	if _, err := b.LeaderReadKeyValue(ctx, "lr", 1, 1); err != nil { // idempotent
+		t.Fatal(err)
+	}
+}

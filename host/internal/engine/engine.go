@@ -127,10 +127,9 @@ type Engine struct {
 	cache wazero.CompilationCache
 	log   *slog.Logger
 
-	mu      sync.Mutex
-	modules map[string]*Module // by sha256; shared by every version with the same bytes
-	// compileMu serialises compilations (see Compile).
-	compileMu sync.Mutex
+	mu        sync.Mutex
+	modules   map[string]*Module  // by sha256; shared by every version with the same bytes
+	compiling map[string]*shaLock // per-module compile locks (see Compile)
 }
 
 // New creates the wazero runtime (compiler when the platform supports it),
@@ -153,7 +152,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		rc = rc.WithCompilationCache(c)
 	}
 	e := &Engine{cfg: cfg, rt: wazero.NewRuntimeWithConfig(ctx, rc), cache: cache,
-		log: cfg.Logger, modules: map[string]*Module{}}
+		log: cfg.Logger, modules: map[string]*Module{}, compiling: map[string]*shaLock{}}
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, e.rt); err != nil {
 		_ = e.Close(ctx)
 		return nil, fmt.Errorf("engine: wasi: %w", err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hostd/hostd/abi"
 	"github.com/tetratelabs/wazero"
@@ -47,11 +48,11 @@ func (e *Engine) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 	}
 	e.mu.Unlock()
 
-	// One compilation at a time: concurrent compiles of the same bytes (a
-	// cluster node precompiling a plugin while a route build needs it)
-	// wait for the first instead of compiling twice.
-	e.compileMu.Lock()
-	defer e.compileMu.Unlock()
+	// Concurrent compiles of the same bytes (a cluster node precompiling a
+	// plugin while a route build needs it) wait for the first instead of
+	// compiling twice; different modules compile in parallel.
+	unlock := e.lockSHA(sha)
+	defer unlock()
 	e.mu.Lock()
 	if m, ok := e.modules[sha]; ok {
 		m.refs++
@@ -68,6 +69,33 @@ func (e *Engine) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 	m.refs = 1
 	e.modules[sha] = m
 	return m, nil
+}
+
+// lockSHA serialises compilations of one module and returns the unlock.
+func (e *Engine) lockSHA(sha string) func() {
+	e.mu.Lock()
+	l, ok := e.compiling[sha]
+	if !ok {
+		l = &shaLock{}
+		e.compiling[sha] = l
+	}
+	l.waiters++
+	e.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		e.mu.Lock()
+		if l.waiters--; l.waiters == 0 {
+			delete(e.compiling, sha)
+		}
+		e.mu.Unlock()
+	}
+}
+
+// shaLock is the per-module compile lock; waiters is guarded by Engine.mu.
+type shaLock struct {
+	mu      sync.Mutex
+	waiters int
 }
 
 func (e *Engine) compile(ctx context.Context, sha string, wasm []byte) (*Module, error) {

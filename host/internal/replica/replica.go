@@ -42,7 +42,10 @@ type Config struct {
 	// Changed is called, with Lock held, after remote records of the given
 	// kinds were applied, so the host can rebuild what depends on them.
 	Changed func(kinds map[string]bool)
-	Logger  *slog.Logger
+	// NewBytes, optional, is called with Lock held after a plugin record
+	// whose bytes this node did not have was applied (to precompile it).
+	NewBytes func(plugin string)
+	Logger   *slog.Logger
 	// RetryEvery is how often unpublished changes are retried. Default 2s.
 	RetryEvery time.Duration
 }
@@ -218,7 +221,11 @@ func (r *Replicator) apply(kind, id string, e bus.Entry) (bool, error) {
 			blobs[sha] = b
 		}
 	}
-	return r.cfg.Store.ApplyRecord(kind, id, e.Value, blobs)
+	changed, err := r.cfg.Store.ApplyRecord(kind, id, e.Value, blobs)
+	if err == nil && len(blobs) > 0 && r.cfg.NewBytes != nil {
+		r.cfg.NewBytes(id)
+	}
+	return changed, err
 }
 
 // finishInitial publishes the records that exist here but were never in
