@@ -128,12 +128,15 @@ func (r *runner) settleAuto(m *bus.Msg, d abi.Disposition) {
 	}
 }
 
-// backoff is the redelivery delay after a failure: 1s, 2s, 4s... up to 1m.
+// backoff is the redelivery delay after a failure: 0.5s, 1s, 2s... up to 1m.
 func (r *runner) backoff(delivered uint64) time.Duration {
-	if delivered > 6 {
+	if delivered < 1 {
+		delivered = 1
+	}
+	if delivered > 8 {
 		return time.Minute
 	}
-	return time.Second << (delivered - 1) / 2
+	return min(time.Minute, (time.Second<<(delivered-1))/2)
 }
 
 // settle applies a disposition to a JetStream message; a nak on the last
