@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hostd/hostd/host/internal/keyset"
+	"github.com/hostd/hostd/host/internal/model"
 	"github.com/hostd/hostd/host/internal/registry"
 	"github.com/hostd/hostd/host/internal/replica"
 )
@@ -189,4 +190,17 @@ func (h *Host) precompileAsync(plugin string) {
 		m.Release(ctx)
 		h.log.Debug("plugin precompiled", "plugin", plugin, "version", v.Version, "duration", time.Since(start))
 	}()
+}
+
+// Cluster implements admin.Control.
+func (c *control) Cluster(context.Context) (model.ClusterStatus, error) {
+	cl := c.h.cfg.Cluster
+	if c.h.repl == nil {
+		return model.ClusterStatus{Synced: true}, nil // a single node has nothing to sync
+	}
+	c.mu.Lock()
+	synced, unpublished := c.h.repl.Status()
+	c.mu.Unlock()
+	return model.ClusterStatus{Enabled: true, Node: cl.nodeName(), Nodes: c.h.busCfg.ClusterSize(),
+		Synced: synced, Unpublished: unpublished}, nil
 }

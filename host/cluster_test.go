@@ -11,6 +11,7 @@ import (
 
 	"github.com/hostd/hostd/host"
 	"github.com/hostd/hostd/host/internal/bus"
+	"github.com/hostd/hostd/host/internal/model"
 	"github.com/hostd/hostd/internal/guestbuild"
 	"github.com/hostd/hostd/internal/testwasm"
 )
@@ -323,11 +324,24 @@ func TestClusterNodeCutOffKeepsServing(t *testing.T) {
 	expectStatus(t, n1.get("/hello"), http.StatusOK)
 	n1.route("solo", `{"path":"/solo","handler":{"plugin":"hello"}}`)
 	expectStatus(t, n1.get("/solo"), http.StatusOK)
+	if st := clusterStatus(t, n1); !st.Enabled || st.Node != "n1" || st.Nodes != 3 || st.Unpublished == 0 {
+		t.Fatalf("status while cut off: %+v", st)
+	}
 
 	c.restart(1)
 	c.restart(2)
 	for i, n := range c.nodes[1:] {
-		within(t, 60*time.Second, fmt.Sprintf("/solo on node %d", i+2), func() bool { return n.get("/solo").status == 200 })
+		within(t, time.Minute, fmt.Sprintf("/solo on node %d", i+2), func() bool { return n.get("/solo").status == 200 })
 		expectStatus(t, n.get("/hello"), http.StatusOK)
 	}
+	if st := clusterStatus(t, n1); !st.Synced || st.Unpublished != 0 {
+		t.Fatalf("status after the others returned: %+v", st)
+	}
+}
+
+func clusterStatus(t *testing.T, n *testHost) model.ClusterStatus {
+	t.Helper()
+	var st model.ClusterStatus
+	n.do("GET", n.admin+"/v1/cluster", n.viewer, nil).json(t, &st)
+	return st
 }

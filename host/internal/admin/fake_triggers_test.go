@@ -72,3 +72,7 @@ func (f *fakeControl) SetKVScope(_ context.Context, name, scope string) (model.P
 	p.KVScope = scope
 	return *p, nil
 }
+
+func (f *fakeControl) Cluster(context.Context) (model.ClusterStatus, error) {
+	return model.ClusterStatus{Enabled: true, Node: "n1", Nodes: 3, Synced: true}, nil
+}

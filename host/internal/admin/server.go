@@ -59,6 +59,8 @@ type Control interface {
 	Trigger(ctx context.Context, id string) (model.Trigger, error)
 	// DeleteTrigger stops and removes the trigger with the given ID.
 	DeleteTrigger(ctx context.Context, id string) error
+	// Cluster reports this node's view of its cluster.
+	Cluster(ctx context.Context) (model.ClusterStatus, error)
 }
 
 // Options configures NewHandler. Zero values mean the documented defaults.
@@ -173,6 +175,7 @@ func (s *server) register(mux *http.ServeMux) {
 	mux.Handle("PUT /v1/keysets/{name}", s.authed(s.putKeySet))
 	mux.Handle("DELETE /v1/keysets/{name}", s.authed(s.deleteKeySet))
 	mux.Handle("GET /v1/breakers", s.authed(s.listBreakers))
+	mux.Handle("GET /v1/cluster", s.authed(s.cluster))
 }
 
 // handlerFunc is an admin handler: it writes a success response itself and

@@ -123,3 +123,13 @@ func normaliseTrigger(t *model.Trigger) error {
 	}
 	return nil
 }
+
+// cluster handles GET /v1/cluster.
+func (s *server) cluster(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.ctl.Cluster(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}

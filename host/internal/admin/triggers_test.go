@@ -59,3 +59,13 @@ func TestSetKVScope(t *testing.T) {
 	e.do("PUT", "/v1/plugins/counter/kv", e.viewer, `{"scope":"node"}`).wantErr(t, http.StatusForbidden, "forbidden")
 	e.do("PUT", "/v1/plugins/nope/kv", e.admin, `{"scope":"node"}`).wantErr(t, http.StatusNotFound, "plugin_not_found")
 }
+
+func TestClusterStatus(t *testing.T) {
+	e := newEnv(t, nil)
+	var st model.ClusterStatus
+	e.do("GET", "/v1/cluster", e.viewer, nil).want(t, http.StatusOK).decode(t, &st)
+	if !st.Enabled || st.Node != "n1" || st.Nodes != 3 {
+		t.Fatalf("status %+v", st)
+	}
+	e.do("GET", "/v1/cluster", "", nil).want(t, http.StatusUnauthorized)
+}

@@ -227,3 +227,16 @@ type TriggerJetStream struct {
 func (t *Trigger) Binding() Binding {
 	return Binding{Plugin: t.Plugin, Version: t.Version, Config: t.Config, Grants: t.Grants}
 }
+
+// ClusterStatus is a node's view of its cluster (GET /v1/cluster).
+type ClusterStatus struct {
+	// Enabled is false for a single node; the other fields are then zero.
+	Enabled bool   `json:"enabled"`
+	Node    string `json:"node,omitempty"`
+	// Nodes is the cluster size the node was configured with.
+	Nodes int `json:"nodes,omitempty"`
+	// Synced is true once the node has applied the cluster's state.
+	Synced bool `json:"synced"`
+	// Unpublished counts changes stored here and not yet shared.
+	Unpublished int `json:"unpublished"`
+}

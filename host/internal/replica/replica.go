@@ -103,6 +103,10 @@ func (r *Replicator) Start() {
 // Synced is closed after the first full sync with the cluster.
 func (r *Replicator) Synced() <-chan struct{} { return r.ready }
 
+// Status reports whether the first sync is done and how many local
+// changes are not published yet. The caller holds Lock.
+func (r *Replicator) Status() (synced bool, unpublished int) { return r.synced, len(r.dirty) }
+
 // Stop ends the watch and the retries.
 func (r *Replicator) Stop() {
 	if r.cancel == nil {
