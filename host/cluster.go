@@ -196,11 +196,14 @@ func (h *Host) precompileAsync(plugin string) {
 func (c *control) Cluster(context.Context) (model.ClusterStatus, error) {
 	cl := c.h.cfg.Cluster
 	if c.h.repl == nil {
-		return model.ClusterStatus{Synced: true}, nil // a single node has nothing to sync
+		return model.ClusterStatus{Synced: true, Unpublished: []string{}}, nil // a single node has nothing to sync
 	}
 	c.mu.Lock()
 	synced, unpublished := c.h.repl.Status()
 	c.mu.Unlock()
+	if unpublished == nil {
+		unpublished = []string{}
+	}
 	return model.ClusterStatus{Enabled: true, Node: cl.nodeName(), Nodes: c.h.busCfg.ClusterSize(),
 		Synced: synced, Unpublished: unpublished}, nil
 }

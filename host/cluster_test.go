@@ -324,7 +324,7 @@ func TestClusterNodeCutOffKeepsServing(t *testing.T) {
 	expectStatus(t, n1.get("/hello"), http.StatusOK)
 	n1.route("solo", `{"path":"/solo","handler":{"plugin":"hello"}}`)
 	expectStatus(t, n1.get("/solo"), http.StatusOK)
-	if st := clusterStatus(t, n1); !st.Enabled || st.Node != "n1" || st.Nodes != 3 || st.Unpublished == 0 {
+	if st := clusterStatus(t, n1); !st.Enabled || st.Node != "n1" || st.Nodes != 3 || len(st.Unpublished) == 0 {
 		t.Fatalf("status while cut off: %+v", st)
 	}
 
@@ -334,9 +334,12 @@ func TestClusterNodeCutOffKeepsServing(t *testing.T) {
 		within(t, time.Minute, fmt.Sprintf("/solo on node %d", i+2), func() bool { return n.get("/solo").status == 200 })
 		expectStatus(t, n.get("/hello"), http.StatusOK)
 	}
-	if st := clusterStatus(t, n1); !st.Synced || st.Unpublished != 0 {
-		t.Fatalf("status after the others returned: %+v", st)
-	}
+	// Node 1 may have timed out on a write the cluster committed later; it
+	// keeps retrying (an idempotent put) until it hears back.
+	within(t, time.Minute, "node 1 to have published everything", func() bool {
+		st := clusterStatus(t, n1)
+		return st.Synced && len(st.Unpublished) == 0
+	})
 }
 
 func clusterStatus(t *testing.T, n *testHost) model.ClusterStatus {

@@ -237,6 +237,7 @@ type ClusterStatus struct {
 	Nodes int `json:"nodes,omitempty"`
 	// Synced is true once the node has applied the cluster's state.
 	Synced bool `json:"synced"`
-	// Unpublished counts changes stored here and not yet shared.
-	Unpublished int `json:"unpublished"`
+	// Unpublished lists the records ("route.api", "plugin.auth") changed
+	// here and not yet shared.
+	Unpublished []string `json:"unpublished"`
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -103,9 +104,15 @@ func (r *Replicator) Start() {
 // Synced is closed after the first full sync with the cluster.
 func (r *Replicator) Synced() <-chan struct{} { return r.ready }
 
-// Status reports whether the first sync is done and how many local
-// changes are not published yet. The caller holds Lock.
-func (r *Replicator) Status() (synced bool, unpublished int) { return r.synced, len(r.dirty) }
+// Status reports whether the first sync is done and the keys of the local
+// changes not published yet, sorted. The caller holds Lock.
+func (r *Replicator) Status() (synced bool, unpublished []string) {
+	for k := range r.dirty {
+		unpublished = append(unpublished, k)
+	}
+	slices.Sort(unpublished)
+	return r.synced, unpublished
+}
 
 // Stop ends the watch and the retries.
 func (r *Replicator) Stop() {
