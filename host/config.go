@@ -189,6 +189,9 @@ func (c Config) Validate() error {
 			errs = append(errs, errors.New("nats.listen: a listening NATS server needs client authentication: set nats.token, or nats.user and nats.password"))
 		}
 	}
+	if c.NATS.SyncInterval < 0 {
+		errs = append(errs, errors.New("nats.sync_interval: must not be negative (0 fsyncs every write)"))
+	}
 	errs = append(errs, c.Cluster.validate()...)
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)

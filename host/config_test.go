@@ -45,3 +45,14 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		t.Fatalf("defaults %+v", d)
 	}
 }
+
+func TestNATSSyncIntervalConfig(t *testing.T) {
+	c, err := DecodeConfig([]byte(`{"nats": {"sync_interval": "2m"}}`))
+	if err != nil || time.Duration(c.NATS.SyncInterval) != 2*time.Minute {
+		t.Fatalf("%+v %v", c.NATS, err)
+	}
+	c.NATS.SyncInterval = Duration(-time.Second)
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "sync_interval") {
+		t.Fatalf("negative interval: %v", err)
+	}
+}

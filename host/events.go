@@ -20,6 +20,13 @@ type NATSConfig struct {
 	Token    string `json:"token,omitempty"`
 	User     string `json:"user,omitempty"`
 	Password string `json:"password,omitempty"`
+	// SyncInterval is JetStream's durability setting: 0 (the default)
+	// fsyncs every write, so an acknowledged message survives kill -9 and
+	// power loss; a positive interval ("2m", a stock nats-server's
+	// default) syncs periodically and may lose the last interval's
+	// acknowledged messages on a crash of the machine (in a cluster, the
+	// other replicas still have them).
+	SyncInterval Duration `json:"sync_interval,omitempty"`
 }
 
 // startBus starts the embedded NATS server (JetStream in DATA_DIR/jetstream)
@@ -29,7 +36,8 @@ func (h *Host) startBus(ctx context.Context) error {
 	h.busCfg = bus.Config{
 		StoreDir: filepath.Join(h.cfg.DataDir, "jetstream"),
 		Listen:   n.Listen, Token: n.Token, User: n.User, Password: n.Password,
-		ServerName: cl.nodeName(),
+		SyncInterval: time.Duration(n.SyncInterval),
+		ServerName:   cl.nodeName(),
 		Cluster: bus.ClusterConfig{Name: cl.Name, Listen: cl.Listen, Peers: cl.Peers,
 			User: cl.User, Password: cl.Password},
 		Logger: h.log.With("component", "nats"),
