@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/hostd/hostd/host/internal/subject"
-	"github.com/nats-io/nats.go"
 )
 
 // EventPrefix is prepended to the kind of every event PublishEvent sends.
@@ -53,29 +52,7 @@ func (b *Bus) Subscribe(subject string, fn Handler) (unsubscribe func() error, e
 // member of the group. An empty queue means a plain subscription. When it
 // returns, the server knows the subscription.
 func (b *Bus) QueueSubscribe(subject, queue string, fn Handler) (unsubscribe func() error, err error) {
-	if err := checkSubject(subject, true); err != nil {
-		return nil, err
-	}
-	sub, err := b.nc.QueueSubscribe(subject, queue, func(m *nats.Msg) {
-		defer b.recoverHandler(m.Subject)
-		fn(m.Subject, m.Data)
-	})
-	if err != nil {
-		return nil, b.wrap("subscribe", err)
-	}
-	// Round trip to the server, so the interest is registered when
-	// Subscribe returns: a message published right after (by anyone) is
-	// delivered.
-	if err := b.nc.Flush(); err != nil {
-		_ = sub.Unsubscribe()
-		return nil, b.wrap("subscribe", err)
-	}
-	return func() error {
-		if err := sub.Unsubscribe(); err != nil {
-			return b.wrap("unsubscribe", err)
-		}
-		return nil
-	}, nil
+	return b.QueueSubscribeMsg(subject, queue, func(m *Msg) { fn(m.Subject, m.Data) })
 }
 
 // Request publishes data on subject and waits for the first reply until ctx

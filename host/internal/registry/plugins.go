@@ -135,6 +135,20 @@ func (r *Registry) NextVersion(name string) (int, error) {
 // plugin. Errors are *errs.Error of kind NotFound with code
 // "plugin_not_found" or "version_not_found".
 func (r *Registry) SetActive(name string, version int) (model.Plugin, error) {
+	p, err := r.updatePlugin(name, func(p *model.Plugin) (bool, error) {
+		if _, ok := p.Version(version); !ok {
+			return false, versionNotFound(name, version)
+		}
+		changed := p.ActiveVersion != version
+		p.ActiveVersion = version
+		return changed, nil
+	})
+	return p, wrap("set active version", err)
+}
+
+// updatePlugin applies edit to the named plugin in one transaction and
+// stores it (with a new UpdatedAt) when edit reports a change.
+func (r *Registry) updatePlugin(name string, edit func(*model.Plugin) (bool, error)) (model.Plugin, error) {
 	if name == "" {
 		return model.Plugin{}, emptyArg("plugin name")
 	}
@@ -148,17 +162,15 @@ func (r *Registry) SetActive(name string, version int) (model.Plugin, error) {
 		if !ok {
 			return pluginNotFound(name)
 		}
-		if _, ok := p.Version(version); !ok {
-			return versionNotFound(name, version)
+		changed, err := edit(&p)
+		if err != nil || !changed {
+			return err
 		}
-		if p.ActiveVersion == version {
-			return nil
-		}
-		p.ActiveVersion, p.UpdatedAt = version, r.stamp()
+		p.UpdatedAt = r.stamp()
 		return putPlugin(tx, p)
 	})
 	if err != nil {
-		return model.Plugin{}, wrap("set active version", err)
+		return model.Plugin{}, err
 	}
 	return p, nil
 }
@@ -169,26 +181,12 @@ func (r *Registry) SetKVScope(name, scope string) (model.Plugin, error) {
 	if scope == model.KVScopeNode {
 		scope = ""
 	}
-	var p model.Plugin
-	err := r.db.Update(func(tx *bolt.Tx) error {
-		var ok bool
-		var err error
-		if p, ok, err = getPlugin(tx, name); err != nil {
-			return err
-		}
-		if !ok {
-			return pluginNotFound(name)
-		}
-		if p.KVScope == scope {
-			return nil
-		}
-		p.KVScope, p.UpdatedAt = scope, r.stamp()
-		return putPlugin(tx, p)
+	p, err := r.updatePlugin(name, func(p *model.Plugin) (bool, error) {
+		changed := p.KVScope != scope
+		p.KVScope = scope
+		return changed, nil
 	})
-	if err != nil {
-		return model.Plugin{}, wrap("set kv scope", err)
-	}
-	return p, nil
+	return p, wrap("set kv scope", err)
 }
 
 // DeletePlugin removes the named plugin, its versions, the blobs no other
