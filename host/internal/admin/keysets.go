@@ -65,11 +65,7 @@ func (s *server) putKeySet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, view)
+	writeStored(w, created, view)
 	return nil
 }
 

@@ -49,11 +49,7 @@ func (s *server) uploadPlugin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, uploadResponse{PluginVersion: v, Active: s.isActive(r, v, activate)})
+	writeStored(w, created, uploadResponse{PluginVersion: v, Active: s.isActive(r, v, activate)})
 	return nil
 }
 
@@ -123,10 +119,7 @@ func (s *server) listPlugins(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if ps == nil {
-		ps = []model.Plugin{}
-	}
-	writeJSON(w, http.StatusOK, map[string][]model.Plugin{"plugins": ps})
+	writeList(w, "plugins", ps)
 	return nil
 }
 

@@ -12,20 +12,7 @@ import (
 	"github.com/hostd/hostd/host/internal/subject"
 )
 
-var (
-	routeIDRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-	streamNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-)
-
-// routeID returns the {id} path value, or a 400 "invalid_name".
-func routeID(r *http.Request) (string, error) {
-	id := r.PathValue("id")
-	if !routeIDRE.MatchString(id) {
-		return "", newError(http.StatusBadRequest, "invalid_name",
-			"route id %q is invalid; use 1-128 characters of A-Z, a-z, 0-9, '.', '_' or '-', starting with a letter or digit", id)
-	}
-	return id, nil
-}
+var streamNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // listRoutes handles GET /v1/routes.
 func (s *server) listRoutes(w http.ResponseWriter, r *http.Request) error {
@@ -33,16 +20,13 @@ func (s *server) listRoutes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if rs == nil {
-		rs = []model.Route{}
-	}
-	writeJSON(w, http.StatusOK, map[string][]model.Route{"routes": rs})
+	writeList(w, "routes", rs)
 	return nil
 }
 
 // getRoute handles GET /v1/routes/{id}.
 func (s *server) getRoute(w http.ResponseWriter, r *http.Request) error {
-	id, err := routeID(r)
+	id, err := pathID(r, "route")
 	if err != nil {
 		return err
 	}
@@ -56,7 +40,7 @@ func (s *server) getRoute(w http.ResponseWriter, r *http.Request) error {
 
 // putRoute handles PUT /v1/routes/{id}: create or replace.
 func (s *server) putRoute(w http.ResponseWriter, r *http.Request) error {
-	id, err := routeID(r)
+	id, err := pathID(r, "route")
 	if err != nil {
 		return err
 	}
@@ -64,9 +48,8 @@ func (s *server) putRoute(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &rt); err != nil {
 		return err
 	}
-	if rt.ID != "" && rt.ID != id {
-		return newError(http.StatusBadRequest, "id_mismatch",
-			"the body's id %q differs from the URL's %q; drop it from the body or make them equal", rt.ID, id)
+	if err := checkBodyID(rt.ID, id); err != nil {
+		return err
 	}
 	rt.ID = id
 	rt.CreatedAt, rt.UpdatedAt = time.Time{}, time.Time{}
@@ -77,17 +60,13 @@ func (s *server) putRoute(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, stored)
+	writeStored(w, created, stored)
 	return nil
 }
 
 // deleteRoute handles DELETE /v1/routes/{id}.
 func (s *server) deleteRoute(w http.ResponseWriter, r *http.Request) error {
-	id, err := routeID(r)
+	id, err := pathID(r, "route")
 	if err != nil {
 		return err
 	}

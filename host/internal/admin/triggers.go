@@ -15,16 +15,13 @@ func (s *server) listTriggers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if ts == nil {
-		ts = []model.Trigger{}
-	}
-	writeJSON(w, http.StatusOK, map[string][]model.Trigger{"triggers": ts})
+	writeList(w, "triggers", ts)
 	return nil
 }
 
 // getTrigger handles GET /v1/triggers/{id}.
 func (s *server) getTrigger(w http.ResponseWriter, r *http.Request) error {
-	id, err := triggerID(r)
+	id, err := pathID(r, "trigger")
 	if err != nil {
 		return err
 	}
@@ -38,7 +35,7 @@ func (s *server) getTrigger(w http.ResponseWriter, r *http.Request) error {
 
 // putTrigger handles PUT /v1/triggers/{id}: create or replace.
 func (s *server) putTrigger(w http.ResponseWriter, r *http.Request) error {
-	id, err := triggerID(r)
+	id, err := pathID(r, "trigger")
 	if err != nil {
 		return err
 	}
@@ -46,9 +43,8 @@ func (s *server) putTrigger(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &t); err != nil {
 		return err
 	}
-	if t.ID != "" && t.ID != id {
-		return newError(http.StatusBadRequest, "id_mismatch",
-			"the body's id %q differs from the URL's %q; drop it from the body or make them equal", t.ID, id)
+	if err := checkBodyID(t.ID, id); err != nil {
+		return err
 	}
 	t.ID = id
 	t.CreatedAt, t.UpdatedAt = time.Time{}, time.Time{}
@@ -59,17 +55,13 @@ func (s *server) putTrigger(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, stored)
+	writeStored(w, created, stored)
 	return nil
 }
 
 // deleteTrigger handles DELETE /v1/triggers/{id}.
 func (s *server) deleteTrigger(w http.ResponseWriter, r *http.Request) error {
-	id, err := triggerID(r)
+	id, err := pathID(r, "trigger")
 	if err != nil {
 		return err
 	}
@@ -78,15 +70,6 @@ func (s *server) deleteTrigger(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-func triggerID(r *http.Request) (string, error) {
-	id := r.PathValue("id")
-	if !routeIDRE.MatchString(id) {
-		return "", newError(http.StatusBadRequest, "invalid_name",
-			"trigger id %q is invalid; use 1-128 characters of A-Z, a-z, 0-9, '.', '_' or '-', starting with a letter or digit", id)
-	}
-	return id, nil
 }
 
 func invalidTrigger(format string, args ...any) error {
