@@ -2,9 +2,15 @@
 # Runs every test of every Go module in this repository. The repository has
 # several modules on purpose (abi and sdk must not pull host dependencies into
 # a plugin author's build), so a plain `go test ./...` at the root would skip
-# them. Extra arguments go to every `go test` (e.g. -race, -count=1, -run X).
+# them. Without arguments it runs exactly what CI runs: -race -count=1 (the
+# race detector needs cgo and a C compiler). Arguments replace those flags
+# and go to every `go test` (e.g. `scripts/test.sh -run X`, or
+# `scripts/test.sh -count=1` without the race detector).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ $# -eq 0 ]; then
+	set -- -race -count=1
+fi
 status=0
 for mod in $(scripts/modules.sh); do
 	echo "== go test $mod"
