@@ -252,6 +252,12 @@ func TestObjectsStandalone(t *testing.T) {
 	if err != nil || !bytes.Equal(got, blob) {
 		t.Fatalf("Get = %d bytes, %v; want the %d bytes put", len(got), err, len(blob))
 	}
+	if ok, err := obs.Has(ctx, "sha256:abc"); err != nil || !ok {
+		t.Fatalf("Has after Put = %v, %v", ok, err)
+	}
+	if ok, err := obs.Has(ctx, "never"); err != nil || ok {
+		t.Fatalf("Has missing = %v, %v", ok, err)
+	}
 	if err := obs.Put(ctx, "sha256:abc", []byte("small")); err != nil {
 		t.Fatalf("Put replacing: %v", err)
 	}
@@ -263,6 +269,9 @@ func TestObjectsStandalone(t *testing.T) {
 	}
 	if _, err := obs.Get(ctx, "sha256:abc"); !errors.Is(err, ErrObjectNotFound) {
 		t.Errorf("Get after Delete = %v, want ErrObjectNotFound", err)
+	}
+	if ok, err := obs.Has(ctx, "sha256:abc"); err != nil || ok {
+		t.Errorf("Has after Delete = %v, %v", ok, err)
 	}
 	if err := obs.Delete(ctx, "never"); err != nil {
 		t.Errorf("Delete missing = %v, want nil", err)

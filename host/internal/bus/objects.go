@@ -98,6 +98,16 @@ func (o *Objects) Get(ctx context.Context, name string) ([]byte, error) {
 	}
 }
 
+// Has reports whether a live object of that name exists, asking the
+// bucket's leader and without reading the object's data.
+func (o *Objects) Has(ctx context.Context, name string) (bool, error) {
+	ok, err := o.leaderHas(ctx, name)
+	if err != nil {
+		return false, o.err("has", name, err)
+	}
+	return ok, nil
+}
+
 // objectCatchUp bounds how long Get waits for this node's copy of an
 // object the leader has.
 const objectCatchUp = 10 * time.Second

@@ -323,7 +323,9 @@ func (r *Replicator) publishBlobs(ctx context.Context, raw []byte) error {
 		return err
 	}
 	for _, sha := range shas {
-		if _, err := r.objects.Get(ctx, sha); err == nil {
+		if ok, err := r.objects.Has(ctx, sha); err != nil {
+			return err
+		} else if ok {
 			continue
 		}
 		b, err := r.cfg.Store.Wasm(sha)
