@@ -169,20 +169,12 @@ func (h *Host) precompileAsync(plugin string) {
 	if !ok {
 		return
 	}
-	wasm, err := h.reg.Wasm(v.SHA256)
-	if err != nil {
-		return
-	}
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
 		ctx := context.Background()
-		if m, ok := h.eng.Lookup(v.SHA256); ok {
-			m.Release(ctx)
-			return
-		}
 		start := time.Now()
-		m, err := h.eng.Compile(ctx, wasm)
+		m, err := h.eng.Load(ctx, v.SHA256, h.reg.Wasm)
 		if err != nil {
 			h.log.Warn("plugin from the cluster does not compile", "plugin", plugin, "version", v.Version, "error", err)
 			return

@@ -135,7 +135,7 @@ func (h *Host) startEngine(ctx context.Context) error {
 		return fmt.Errorf("host: key sets: %w", err)
 	}
 	var err error
-	h.kv = newKVRouter(h.reg, func() *bus.Bus { return h.bus }, h.replicas)
+	h.kv = newKVRouter(h.reg, h.bus, h.replicas()) // the bus started before the engine
 	h.kv.setScopes(h.reg)
 	h.eng, err = engine.New(ctx, engine.Config{
 		CacheDir:            h.cfg.CacheDir,

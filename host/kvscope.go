@@ -39,17 +39,17 @@ func (c *control) SetKVScope(ctx context.Context, name, scope string) (model.Plu
 // node's registry or, for plugins whose KV scope is "cluster", to a
 // JetStream KV bucket of its own.
 type kvRouter struct {
-	local   kvStore
-	bus     func() *bus.Bus
-	cluster atomic.Pointer[map[string]bool] // plugin → cluster scope
-	repl    func() int                      // replica count
+	local    kvStore
+	bus      *bus.Bus
+	replicas int
+	cluster  atomic.Pointer[map[string]bool] // plugin → cluster scope
 
 	mu      sync.Mutex
 	buckets map[string]*bus.KV
 }
 
-func newKVRouter(reg *registry.Registry, b func() *bus.Bus, replicas func() int) *kvRouter {
-	k := &kvRouter{local: kvStore{reg}, bus: b, repl: replicas, buckets: map[string]*bus.KV{}}
+func newKVRouter(reg *registry.Registry, b *bus.Bus, replicas int) *kvRouter {
+	k := &kvRouter{local: kvStore{reg}, bus: b, replicas: replicas, buckets: map[string]*bus.KV{}}
 	k.cluster.Store(&map[string]bool{})
 	return k
 }
@@ -102,7 +102,7 @@ func (k *kvRouter) bucket(ns string) (*bus.KV, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	name := "hostd_kv_" + strings.NewReplacer(".", "_2e").Replace(ns)
-	b, err := k.bus().LeaderReadKeyValue(ctx, name, k.repl(), 1)
+	b, err := k.bus.LeaderReadKeyValue(ctx, name, k.replicas, 1)
 	if err != nil {
 		return nil, fmt.Errorf("host: cluster kv %s: %w", ns, err)
 	}

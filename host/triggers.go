@@ -76,15 +76,9 @@ func (c *control) triggerPool(ctx context.Context, st registry.State, t model.Tr
 	if err != nil {
 		return nil, "", err
 	}
-	mod, ok := c.h.eng.Lookup(rb.SHA256)
-	if !ok {
-		wasm, err := c.h.reg.Wasm(rb.SHA256)
-		if err != nil {
-			return nil, "", err
-		}
-		if mod, err = c.h.eng.Compile(ctx, wasm); err != nil {
-			return nil, "", compileError(err)
-		}
+	mod, err := c.h.eng.Load(ctx, rb.SHA256, c.h.reg.Wasm)
+	if err != nil {
+		return nil, "", compileError(err)
 	}
 	defer mod.Release(ctx)
 	if !mod.HandlesMessages() {

@@ -214,15 +214,9 @@ func (p *Plane) pool(ctx context.Context, b ResolvedBinding) (*sharedPool, error
 }
 
 func (p *Plane) newPool(ctx context.Context, b ResolvedBinding) (*engine.Pool, error) {
-	mod, ok := p.cfg.Engine.Lookup(b.SHA256)
-	if !ok {
-		wasm, err := p.cfg.Wasm(b.SHA256)
-		if err != nil {
-			return nil, err
-		}
-		if mod, err = p.cfg.Engine.Compile(ctx, wasm); err != nil {
-			return nil, err
-		}
+	mod, err := p.cfg.Engine.Load(ctx, b.SHA256, p.cfg.Wasm)
+	if err != nil {
+		return nil, err
 	}
 	defer mod.Release(ctx)
 	return mod.NewPool(ctx, engine.Binding{Plugin: b.Plugin, Version: b.Version, Config: b.Config, Grants: b.Grants})

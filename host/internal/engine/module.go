@@ -256,6 +256,20 @@ func abiSigString(s abi.Signature) string {
 	return sigString(conv(s.Params), conv(s.Results))
 }
 
+// Load returns the compiled module with the given sha256, compiling the
+// bytes load returns when it is not compiled yet, with a reference the
+// caller must Release. Compile errors are returned as Compile returns them.
+func (e *Engine) Load(ctx context.Context, sha string, load func(sha string) ([]byte, error)) (*Module, error) {
+	if m, ok := e.Lookup(sha); ok {
+		return m, nil
+	}
+	wasm, err := load(sha)
+	if err != nil {
+		return nil, err
+	}
+	return e.Compile(ctx, wasm)
+}
+
 // Lookup returns the compiled module with the given sha256, with a
 // reference the caller must Release, if it is compiled.
 func (e *Engine) Lookup(sha string) (*Module, bool) {
