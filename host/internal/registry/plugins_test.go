@@ -233,8 +233,9 @@ func mustAdd(t *testing.T, r *Registry, plugin string, modules ...string) {
 
 func TestTriggerBindsPluginAndBlocksDelete(t *testing.T) {
 	r, _ := openTest(t)
-	if _, _, err := r.PutTrigger(model.Trigger{ID: "t1", Subject: "a.b", Plugin: "nope"}); err == nil {
-		t.Fatal("a trigger on a missing plugin was stored")
+	_, _, err := r.PutTrigger(model.Trigger{ID: "t1", Subject: "a.b", Plugin: "nope"})
+	if e := wantCode(t, err, errs.Unprocessable, "unknown_plugin"); !strings.Contains(e.Message, `trigger "t1" binds plugin "nope"`) {
+		t.Fatalf("message %q", e.Message)
 	}
 	if _, _, err := r.AddVersion("p", []byte("\x00asm\x01\x00\x00\x00"), true); err != nil {
 		t.Fatal(err)

@@ -51,7 +51,7 @@ func (r *Registry) PutRoute(rt model.Route) (stored model.Route, created bool, e
 		return model.Route{}, false, emptyArg("route id")
 	}
 	err = r.db.Update(func(tx *bolt.Tx) error {
-		if err := checkBindings(tx, rt); err != nil {
+		if err := checkBindings(tx, fmt.Sprintf("route %q", rt.ID), rt.Bindings()); err != nil {
 			return err
 		}
 		old, ok, err := getRoute(tx, rt.ID)
@@ -89,24 +89,24 @@ func (r *Registry) DeleteRoute(id string) error {
 	return wrap("delete route", err)
 }
 
-// checkBindings verifies that every plugin rt binds exists, and every
-// pinned version of it.
-func checkBindings(tx *bolt.Tx, rt model.Route) error {
-	for _, b := range rt.Bindings() {
+// checkBindings verifies that every plugin the bindings of owner (`route
+// "r"`, `trigger "t"`) name exists, and every pinned version of it.
+func checkBindings(tx *bolt.Tx, owner string, bindings []model.Binding) error {
+	for _, b := range bindings {
 		p, ok, err := getPlugin(tx, b.Plugin)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return errs.New(errs.Unprocessable, "unknown_plugin",
-				"route %q binds plugin %q, which does not exist; upload it first", rt.ID, b.Plugin)
+				"%s binds plugin %q, which does not exist; upload it first", owner, b.Plugin)
 		}
 		if b.Version == 0 {
 			continue
 		}
 		if _, ok := p.Version(b.Version); !ok {
 			return errs.New(errs.Unprocessable, "unknown_version",
-				"route %q pins version %d of plugin %q, which does not exist", rt.ID, b.Version, b.Plugin)
+				"%s pins version %d of plugin %q, which does not exist", owner, b.Version, b.Plugin)
 		}
 	}
 	return nil

@@ -47,7 +47,7 @@ func (r *Registry) PutTrigger(t model.Trigger) (stored model.Trigger, created bo
 		return model.Trigger{}, false, emptyArg("trigger id")
 	}
 	err = r.db.Update(func(tx *bolt.Tx) error {
-		if err := checkBindings(tx, model.Route{ID: "trigger " + t.ID, Handler: bindingPtr(t.Binding())}); err != nil {
+		if err := checkBindings(tx, fmt.Sprintf("trigger %q", t.ID), []model.Binding{t.Binding()}); err != nil {
 			return err
 		}
 		b := tx.Bucket(bucketTriggers)
@@ -103,8 +103,6 @@ func readTriggers(tx *bolt.Tx) ([]model.Trigger, error) {
 	})
 	return out, err
 }
-
-func bindingPtr(b model.Binding) *model.Binding { return &b }
 
 func triggerNotFound(id string) error {
 	return errs.New(errs.NotFound, "trigger_not_found", "trigger %q does not exist", id)
