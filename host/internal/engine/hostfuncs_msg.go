@@ -94,30 +94,35 @@ func decodeMsgHeaders(b []byte) (http.Header, bool) {
 	return h, !odd
 }
 
+// grant selects the grant list a send is checked against.
+type grant uint8
+
 const (
-	opPublish = "publish"
-	opRequest = "request"
+	grantPublish grant = iota
+	grantRequest
+	grantReply // answering the message being handled: no grant needed
 )
 
-// outgoing checks a message the guest sends and decodes its headers.
-func (i *Instance) outgoing(op string, subjectB, headers, data []byte) (http.Header, abi.Status) {
+// outgoing checks a message the guest sends to subj and decodes its
+// headers: messaging offered, a concrete subject outside the reserved
+// prefix, valid headers, size, and the binding's grant for the kind of send.
+func (i *Instance) outgoing(g grant, subj string, headers, data []byte) (http.Header, abi.Status) {
 	if i.p.cfg.Messenger == nil {
 		return nil, abi.StatusUnsupported
 	}
-	subj := string(subjectB)
-	if !subject.Valid(subj, false) {
-		return nil, abi.StatusInvalidArgument
+	if g == grantReply && subj == "" {
+		return nil, abi.StatusNotFound
 	}
 	hdr, ok := decodeMsgHeaders(headers)
 	switch {
-	case !ok:
+	case !subject.Valid(subj, false) && g != grantReply, !ok:
 		return nil, abi.StatusInvalidArgument
 	case len(headers)+len(data) > abi.MaxMessageBytes:
 		return nil, abi.StatusTooLarge
 	case strings.HasPrefix(subj, subject.ReservedPrefix):
 		return nil, abi.StatusDenied
-	case op == opPublish && !subject.MatchesAny(i.p.b.Grants.Publish, subj),
-		op == opRequest && !subject.MatchesAny(i.p.b.Grants.Request, subj):
+	case g == grantPublish && !subject.MatchesAny(i.p.b.Grants.Publish, subj),
+		g == grantRequest && !subject.MatchesAny(i.p.b.Grants.Request, subj):
 		return nil, abi.StatusDenied
 	}
 	return hdr, abi.StatusOK
@@ -129,7 +134,7 @@ func msgPublish(ctx context.Context, m api.Module, stack []uint64) {
 	subj := read(m, u32ToU(stack[0]), u32ToU(stack[1]), "msg_publish")
 	headers := read(m, u32ToU(stack[2]), u32ToU(stack[3]), "msg_publish")
 	data := read(m, u32ToU(stack[4]), u32ToU(stack[5]), "msg_publish")
-	hdr, st := i.outgoing(opPublish, subj, headers, data)
+	hdr, st := i.outgoing(grantPublish, string(subj), headers, data)
 	if st == abi.StatusOK {
 		st = i.p.cfg.Messenger.Publish(string(subj), hdr, data)
 	}
@@ -148,7 +153,7 @@ func msgRequest(ctx context.Context, m api.Module, stack []uint64) {
 		stack[0] = uint64(abi.StatusInvalidArgument)
 		return
 	}
-	hdr, st := i.outgoing(opRequest, subj, headers, data)
+	hdr, st := i.outgoing(grantRequest, string(subj), headers, data)
 	if st != abi.StatusOK {
 		stack[0] = uint64(st)
 		return
@@ -167,21 +172,11 @@ func msgRespond(ctx context.Context, m api.Module, stack []uint64) {
 	i.needPhase("msg_respond", phaseMessage)
 	headers := read(m, u32ToU(stack[0]), u32ToU(stack[1]), "msg_respond")
 	data := read(m, u32ToU(stack[2]), u32ToU(stack[3]), "msg_respond")
-	hdr, ok := decodeMsgHeaders(headers)
-	switch {
-	case i.p.cfg.Messenger == nil:
-		stack[0] = uint64(abi.StatusUnsupported)
-	case i.msg.Reply == "":
-		stack[0] = uint64(abi.StatusNotFound)
-	case strings.HasPrefix(i.msg.Reply, subject.ReservedPrefix):
-		stack[0] = uint64(abi.StatusDenied)
-	case !ok:
-		stack[0] = uint64(abi.StatusInvalidArgument)
-	case len(headers)+len(data) > abi.MaxMessageBytes:
-		stack[0] = uint64(abi.StatusTooLarge)
-	default:
-		stack[0] = uint64(i.p.cfg.Messenger.Publish(i.msg.Reply, hdr, data))
+	hdr, st := i.outgoing(grantReply, i.msg.Reply, headers, data)
+	if st == abi.StatusOK {
+		st = i.p.cfg.Messenger.Publish(i.msg.Reply, hdr, data)
 	}
+	stack[0] = uint64(st)
 }
 
 func msgGetSubject(ctx context.Context, m api.Module, stack []uint64) {
