@@ -344,4 +344,15 @@ func TestLeaderReadKeyValue(t *testing.T) {
 	if _, err := b.LeaderReadKeyValue(ctx, "lr", 1, 1); err != nil { // idempotent
 		t.Fatal(err)
 	}
+	js, err := jetstream.New(b.nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := js.Stream(ctx, "KV_lr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.CachedInfo().Config.AllowDirect {
+		t.Fatal("direct gets still on: reads may be answered by a replica that is behind")
+	}
 }

@@ -63,9 +63,3 @@ func As(err error) (*Error, bool) {
 	ok := errors.As(err, &e)
 	return e, ok
 }
-
-// Is reports whether err's chain has an *Error of the given kind.
-func Is(err error, kind Kind) bool {
-	e, ok := As(err)
-	return ok && e.Kind == kind
-}

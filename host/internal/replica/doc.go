@@ -20,7 +20,8 @@
 //     both succeed locally, and one of the changes wins.
 //   - Changes of different records are applied in the order they were
 //     published. A node serves a change shortly after it was written
-//     elsewhere (milliseconds on a LAN); there is no global snapshot.
+//     elsewhere (about a millisecond between nodes on one machine, see
+//     docs/performance.md); there is no global snapshot.
 //   - A node that was down catches up when it returns: the watch starts with
 //     the newest value of every record, delete markers included.
 //   - A node cut off from the cluster keeps serving what it has and accepts
