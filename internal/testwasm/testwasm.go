@@ -113,4 +113,30 @@ var (
 	// JWT: verifies the X-Token header against key set "ks". Generated from
 	// testdata/jwt.wat by gen.sh.
 	JWT = Get("jwt")
+
+	// CallTree: on_request runs a loop-free tree of 2^40 calls. Generated
+	// from testdata/calltree.wat by gen.sh.
+	CallTree = Get("calltree")
+
+	// CallTreeInit: the call tree in _initialize. Generated from
+	// testdata/calltree_init.wat by gen.sh.
+	CallTreeInit = Get("calltree_init")
+
+	// CallTreeStart: the call tree as the start function. Generated from
+	// testdata/calltree_start.wat by gen.sh.
+	CallTreeStart = Get("calltree_start")
+
+	// Recurse: on_request recurses without end with eight live locals per
+	// frame. Generated from testdata/recurse.wat by gen.sh.
+	Recurse = Get("recurse")
+
+	// TableGrow: on_request grows a table declared with a maximum of 16 by
+	// 2^32-1 elements, then traps. Generated from testdata/tablegrow.wat by
+	// gen.sh.
+	TableGrow = Get("tablegrow")
+
+	// TableGrowNoMax: a table without a maximum in a module that uses
+	// table.grow; refused at load. Generated from
+	// testdata/tablegrow_nomax.wat by gen.sh.
+	TableGrowNoMax = Get("tablegrow_nomax")
 )

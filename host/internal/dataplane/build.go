@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/hostd/hostd/host/internal/router"
+	"golang.org/x/time/rate"
 )
 
 // Build creates a generation for routes. It never fails as a whole: a route
@@ -50,7 +51,7 @@ func (p *Plane) Build(ctx context.Context, routes []RouteInput) *Generation {
 }
 
 func (p *Plane) buildRoute(ctx context.Context, g *Generation, in RouteInput, used map[string]bool) (http.Handler, error) {
-	rt := &route{id: in.Route.ID, p: p}
+	rt := &route{id: in.Route.ID, p: p, logl: rate.NewLimiter(10, 20)}
 	if p.cfg.Metrics != nil {
 		rt.obs = p.cfg.Metrics.Route(in.Route.ID)
 	}

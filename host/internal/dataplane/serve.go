@@ -13,6 +13,7 @@ import (
 	"github.com/hostd/hostd/host/internal/metrics"
 	"github.com/hostd/hostd/host/internal/router"
 	"github.com/hostd/hostd/host/internal/upstream"
+	"golang.org/x/time/rate"
 )
 
 // route runs one route's chain: on_request of each element in order until
@@ -24,6 +25,7 @@ type route struct {
 	up    *upstream.Upstream
 	nats  *natsTarget
 	obs   *metrics.RouteObserver
+	logl  *rate.Limiter // plugin failure warnings: a failing plugin must not flood the log
 }
 
 // element is one binding of a route's chain.
@@ -40,6 +42,7 @@ type failure struct {
 	version       int
 	phase         string
 	err           error
+	retryAfter    time.Duration // sent as Retry-After when positive
 }
 
 func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -134,6 +137,9 @@ func (rt *route) filterFailed(ctx context.Context, el element, phase string, err
 	if !el.failOpen || ctx.Err() != nil {
 		return f
 	}
+	if !rt.logl.Allow() {
+		return nil
+	}
 	rt.p.log.Warn("filter failed open", "route", rt.id, "plugin", f.plugin, "version", f.version,
 		"phase", phase, "error", err)
 	return nil
@@ -153,6 +159,17 @@ func pluginFailure(b engine.Binding, phase string, err error) *failure {
 	case errors.Is(err, engine.ErrBusy):
 		f.status, f.code, f.message = http.StatusServiceUnavailable, "plugin_busy",
 			"plugin "+b.Plugin+" is at its instance limit; retry shortly"
+	case errors.Is(err, engine.ErrQuarantined):
+		f.status, f.code, f.message = http.StatusServiceUnavailable, "plugin_quarantined",
+			"plugin "+b.Plugin+" is quarantined after repeated failures; GET /v1/plugins/"+b.Plugin+" on the admin API says why"
+		var q *engine.QuarantinedError
+		if errors.As(err, &q) {
+			f.retryAfter = q.RetryAfter
+		}
+	case errors.Is(err, engine.ErrOverloaded):
+		f.status, f.code, f.message = http.StatusServiceUnavailable, "host_overloaded",
+			"hostd has no plugin capacity left (instances or memory of all plugins); retry shortly"
+		f.retryAfter = time.Second
 	case errors.Is(err, engine.ErrCanceled):
 		f.status, f.code, f.message = 499, "client_closed", "the client went away"
 	default:
@@ -163,12 +180,15 @@ func pluginFailure(b engine.Binding, phase string, err error) *failure {
 }
 
 func (rt *route) fail(w http.ResponseWriter, r *http.Request, f *failure) {
-	if f.err != nil && f.status != 499 {
+	if f.err != nil && f.status != 499 && f.code != "plugin_quarantined" && rt.logl.Allow() {
 		rt.p.log.Warn("plugin failed", "route", rt.id, "plugin", f.plugin, "version", f.version,
 			"phase", f.phase, "code", f.code, "request_id", w.Header().Get("X-Request-ID"), "error", f.err)
 	}
 	if f.status == 499 {
 		return // nobody is listening
+	}
+	if f.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((f.retryAfter+time.Second-1)/time.Second)))
 	}
 	writeError(w, r, f.status, f.code, f.message)
 }

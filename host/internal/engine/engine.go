@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
+	"runtime"
 	"sync"
 	"time"
 
+	"github.com/hostd/hostd/host/internal/sandbox"
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
@@ -39,9 +41,49 @@ type Config struct {
 	// RecyclePages recycles an instance whose memory has grown past this many
 	// pages. Default: three quarters of MemoryLimitPages.
 	RecyclePages uint32
-	// MaxFunctions, MaxImports and MaxTableElements bound a module at load
-	// time. Defaults 200000, 1000, 100000.
-	MaxFunctions, MaxImports, MaxTableElements uint64
+	// Limits bound every dimension of a module at load time (package
+	// sandbox; zero fields take its defaults). MemoryPages and DataBytes
+	// are always set from MemoryLimitPages.
+	Limits sandbox.Limits
+	// StackBudgetBytes bounds the call stack of one guest call (deep or
+	// endless recursion traps). Default 32 MiB, as charged by
+	// sandbox.FrameCost (at least what the compiled frames take).
+	StackBudgetBytes int64
+	// StackSoftBytes is the stack depth past which each further call is
+	// charged to MaxTotalMemoryBytes and the instance is recycled after
+	// the call. Default 2 MiB.
+	StackSoftBytes int64
+	// MaxTotalInstances caps the live instances of all pools together;
+	// idle instances of other pools are evicted to make room, and beyond
+	// it requests get ErrOverloaded. Default 256.
+	MaxTotalInstances int
+	// MaxTotalMemoryBytes caps the guest memory of all instances together
+	// (linear memories and grown call stacks): a memory.grow beyond it
+	// fails, an instance that cannot get its initial memory is not
+	// created (ErrOverloaded). Default half the machine's memory, at most
+	// 8 GiB and at least 256 MiB.
+	MaxTotalMemoryBytes int64
+	// CompileTimeout and CompileMemoryBytes bound compiling one module;
+	// beyond them the upload is refused (ABIError with Budget set). They
+	// are enforced when CompileWorker is set. Defaults 60s and 2 GiB.
+	CompileTimeout     time.Duration
+	CompileMemoryBytes int64
+	// CompileWorker is the command (argv) of a compile worker: a binary
+	// that runs RunCompileWorker when IsCompileWorker reports true. With
+	// it, modules are compiled in a child process under the compile
+	// budget, into the compilation cache. Empty: compile in-process.
+	CompileWorker []string
+	// MaxConcurrentCompiles bounds compilations running at once. Default 2.
+	MaxConcurrentCompiles int
+	// LongCallAfter is how long a guest call runs before it counts as
+	// long: long calls of all plugins together run on at most LongCallCPUs
+	// cores at a time, taking turns, so that guests that burn their whole
+	// deadline leave the other cores to quick requests. Defaults 10ms and
+	// GOMAXPROCS-1 (at least 1).
+	LongCallAfter time.Duration
+	LongCallCPUs  int
+	// Quarantine backs off pools whose calls keep failing.
+	Quarantine QuarantinePolicy
 	// MaxBodyBytes bounds request bodies read by plugins and bodies they
 	// write. Default 8 MiB.
 	MaxBodyBytes int64
@@ -89,15 +131,42 @@ func (c Config) withDefaults() Config {
 	if c.RecyclePages == 0 || c.RecyclePages > c.MemoryLimitPages {
 		c.RecyclePages = c.MemoryLimitPages / 4 * 3
 	}
-	if c.MaxFunctions == 0 {
-		c.MaxFunctions = 200000
+	c.Limits.MemoryPages = c.MemoryLimitPages
+	c.Limits.DataBytes = c.MemoryLimitPages * 65536
+	if c.MemoryLimitPages >= 65536 {
+		c.Limits.DataBytes = 1<<32 - 1
 	}
-	if c.MaxImports == 0 {
-		c.MaxImports = 1000
+	if c.StackBudgetBytes <= 0 {
+		c.StackBudgetBytes = 32 << 20
 	}
-	if c.MaxTableElements == 0 {
-		c.MaxTableElements = 100000
+	if c.StackBudgetBytes > 1<<30 {
+		c.StackBudgetBytes = 1 << 30
 	}
+	if c.StackSoftBytes <= 0 || c.StackSoftBytes > c.StackBudgetBytes {
+		c.StackSoftBytes = min(2<<20, c.StackBudgetBytes/2)
+	}
+	if c.MaxTotalInstances <= 0 {
+		c.MaxTotalInstances = 256
+	}
+	if c.MaxTotalMemoryBytes <= 0 {
+		c.MaxTotalMemoryBytes = defaultMemoryBudget()
+	}
+	if c.CompileTimeout <= 0 {
+		c.CompileTimeout = time.Minute
+	}
+	if c.CompileMemoryBytes <= 0 {
+		c.CompileMemoryBytes = 2 << 30
+	}
+	if c.MaxConcurrentCompiles <= 0 {
+		c.MaxConcurrentCompiles = 2
+	}
+	if c.LongCallAfter <= 0 {
+		c.LongCallAfter = 10 * time.Millisecond
+	}
+	if c.LongCallCPUs <= 0 {
+		c.LongCallCPUs = max(1, runtime.GOMAXPROCS(0)-1)
+	}
+	c.Quarantine = c.Quarantine.withDefaults()
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 8 << 20
 	}
@@ -122,37 +191,54 @@ func (c Config) withDefaults() Config {
 // Engine compiles plugin modules and runs their instances. It is safe for
 // concurrent use.
 type Engine struct {
-	cfg   Config
-	rt    wazero.Runtime
-	cache wazero.CompilationCache
-	log   *slog.Logger
+	cfg    Config
+	rt     wazero.Runtime
+	rc     wazero.RuntimeConfig // without the cache, for compile workers
+	cache  wazero.CompilationCache
+	code   *codeCache // nil without CacheDir
+	log    *slog.Logger
+	budget *budget
+	slots  chan struct{} // compile slots
+	cpus   chan struct{} // long-call CPU tokens
 
 	mu        sync.Mutex
 	modules   map[string]*Module  // by sha256; shared by every version with the same bytes
 	compiling map[string]*shaLock // per-module compile locks (see Compile)
 }
 
+// runtimeConfig is the wazero configuration of the engine and of its
+// compile workers: compiled code is only shared between runtimes with the
+// same settings. Calls are interrupted by the instrumentation (see
+// interrupt.go), so wazero's own context checks are off.
+func runtimeConfig(memoryPages uint32) wazero.RuntimeConfig {
+	return wazero.NewRuntimeConfig().
+		WithCoreFeatures(api.CoreFeaturesV2).
+		WithCloseOnContextDone(false).
+		WithMemoryLimitPages(memoryPages)
+}
+
 // New creates the wazero runtime (compiler when the platform supports it),
 // with the on-disk compilation cache and the host modules.
 func New(ctx context.Context, cfg Config) (*Engine, error) {
 	cfg = cfg.withDefaults()
-	rc := wazero.NewRuntimeConfig().
-		WithCloseOnContextDone(true).
-		WithMemoryLimitPages(cfg.MemoryLimitPages)
-	var cache wazero.CompilationCache
+	rc := runtimeConfig(cfg.MemoryLimitPages)
+	e := &Engine{cfg: cfg, rc: rc, log: cfg.Logger, modules: map[string]*Module{}, compiling: map[string]*shaLock{},
+		budget: newBudget(cfg.MaxTotalInstances, cfg.MaxTotalMemoryBytes),
+		slots:  make(chan struct{}, cfg.MaxConcurrentCompiles),
+		cpus:   make(chan struct{}, cfg.LongCallCPUs)}
 	if cfg.CacheDir != "" {
-		if err := os.MkdirAll(cfg.CacheDir, 0o700); err != nil {
-			return nil, fmt.Errorf("engine: cache dir: %w", err)
+		code, err := openCodeCache(cfg.CacheDir)
+		if err != nil {
+			return nil, err
 		}
 		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
 		if err != nil {
 			return nil, fmt.Errorf("engine: cache dir: %w", err)
 		}
-		cache = c
+		e.code, e.cache = code, c
 		rc = rc.WithCompilationCache(c)
 	}
-	e := &Engine{cfg: cfg, rt: wazero.NewRuntimeWithConfig(ctx, rc), cache: cache,
-		log: cfg.Logger, modules: map[string]*Module{}, compiling: map[string]*shaLock{}}
+	e.rt = wazero.NewRuntimeWithConfig(ctx, rc)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, e.rt); err != nil {
 		_ = e.Close(ctx)
 		return nil, fmt.Errorf("engine: wasi: %w", err)
@@ -160,6 +246,10 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if err := e.instantiateHostModule(ctx); err != nil {
 		_ = e.Close(ctx)
 		return nil, fmt.Errorf("engine: host module: %w", err)
+	}
+	if err := e.instantiateSandbox(ctx); err != nil {
+		_ = e.Close(ctx)
+		return nil, fmt.Errorf("engine: %w", err)
 	}
 	return e, nil
 }

@@ -1,12 +1,19 @@
 package engine
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // ABIError is returned by Compile when a binary is not a usable v1 plugin.
 // Reason is written for the uploader.
 type ABIError struct {
 	Reason  string
 	NotWasm bool // not a WebAssembly binary at all
+	// OverLimit is set when a dimension of the module is over a load limit
+	// (Reason names it), Budget when compiling it took more time or memory
+	// than the compile budget allows.
+	OverLimit, Budget bool
 }
 
 func (e *ABIError) Error() string { return "engine: " + e.Reason }
@@ -33,4 +40,18 @@ var (
 	// ErrNoMessageExport is returned by OnMessage for a plugin that does not
 	// export on_message.
 	ErrNoMessageExport = errors.New("engine: plugin does not export on_message")
+)
+
+var (
+	// ErrOverloaded is returned when the engine-wide budget of instances or
+	// guest memory is used up by instances that are all busy; the request
+	// may be retried.
+	ErrOverloaded = errors.New("engine: host plugin capacity exhausted")
+	// ErrStackOverflow is returned when a guest call went past its stack
+	// budget (deep or endless recursion); the instance has been closed.
+	// It wraps ErrTrap.
+	ErrStackOverflow = fmt.Errorf("%w: call stack over its budget", ErrTrap)
+	// ErrQuarantined is returned by Pool.Get while the pool is quarantined
+	// after repeated failures; see Pool.Health.
+	ErrQuarantined = errors.New("engine: plugin quarantined after repeated failures")
 )

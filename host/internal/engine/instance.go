@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/hostd/hostd/abi"
+	"github.com/hostd/hostd/host/internal/sandbox"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 )
 
@@ -35,6 +37,14 @@ const (
 	OutcomeMemory   = "memory"
 	OutcomeBusy     = "busy"
 	OutcomeCanceled = "canceled"
+	// OutcomeStack is a call that went past its stack budget.
+	OutcomeStack = "stack"
+	// OutcomeOverloaded is a call or an instantiation refused for want of
+	// host capacity (instances or guest memory of all plugins).
+	OutcomeOverloaded = "overloaded"
+	// OutcomeQuarantined is a request refused because the pool is
+	// quarantined.
+	OutcomeQuarantined = "quarantined"
 )
 
 type instanceKey struct{}
@@ -47,6 +57,19 @@ type Instance struct {
 	mod     api.Module
 	mem     api.Memory
 	baseCtx context.Context
+	lm      *linearMemory
+
+	// fuel is the guest's fuel global (see interrupt.go).
+	fuel api.MutableGlobal
+	// deep is set when a call went past the soft stack depth; the
+	// instance is then recycled, and stackReserved bytes of the memory
+	// budget are held until it closes.
+	deep          bool
+	stackReserved int64
+	// callStart is when the running call began; long is set once it ran
+	// past LongCallAfter, cpu while it holds a long-call CPU token.
+	callStart time.Time
+	long, cpu bool
 
 	onRequest, onResponse, onMessage api.Function
 	stack                            [1]uint64
@@ -62,9 +85,15 @@ type Instance struct {
 }
 
 func (p *Pool) newInstance(ctx context.Context) (*Instance, error) {
+	e := p.m.e
 	inst := &Instance{p: p}
 	inst.baseCtx = context.WithValue(context.Background(), instanceKey{}, inst)
 	inst.stdout = newGuestWriter(p)
+	lm, err := newLinearMemory(e.budget, int64(p.cfg.MemoryLimitPages)<<16, int64(p.m.minPages)<<16)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %s: instantiate: %w", p, err)
+	}
+	inst.lm = lm
 	mc := wazero.NewModuleConfig().
 		WithName("").
 		WithStartFunctions(). // _initialize is called below, under the deadline
@@ -73,17 +102,23 @@ func (p *Pool) newInstance(ctx context.Context) (*Instance, error) {
 		WithSysWalltime().WithSysNanotime()
 	cctx, cancel := context.WithTimeout(inst.baseCtx, p.cfg.ConfigureTimeout)
 	defer cancel()
-	mod, err := p.m.e.rt.InstantiateModule(cctx, p.m.compiled, mc)
+	cctx = experimental.WithMemoryAllocator(cctx, lm.allocator())
+	inst.callStart = time.Now() // the start function runs in InstantiateModule
+	mod, err := e.rt.InstantiateModule(cctx, p.m.compiled, mc)
+	inst.endCall()
 	if err != nil {
-		return nil, fmt.Errorf("engine: %s: instantiate: %w", p, inst.classify(err))
+		err = inst.classify(err)
+		lm.Free()
+		return nil, fmt.Errorf("engine: %s: instantiate: %w", p, err)
 	}
 	inst.mod = mod
 	inst.mem = mod.Memory()
+	inst.fuel = mod.ExportedGlobal(sandbox.FuelExport).(api.MutableGlobal)
 	inst.onRequest = mod.ExportedFunction(abi.ExportOnRequest)
 	inst.onResponse = mod.ExportedFunction(abi.ExportOnResponse)
 	inst.onMessage = mod.ExportedFunction(abi.ExportOnMessage)
 	if err := inst.initialize(cctx); err != nil {
-		_ = mod.Close(context.Background())
+		inst.close()
 		return nil, fmt.Errorf("engine: %s: %w", p, err)
 	}
 	p.mu.Lock()
@@ -93,8 +128,16 @@ func (p *Pool) newInstance(ctx context.Context) (*Instance, error) {
 	return inst, nil
 }
 
+// due gives the instance a full slice of fuel before a call.
+func (i *Instance) due() {
+	i.fuel.Set(fuelRefill)
+	i.callStart = time.Now()
+}
+
 // initialize runs _initialize and on_configure.
 func (i *Instance) initialize(ctx context.Context) error {
+	i.due()
+	defer i.endCall()
 	if i.p.m.hasInit {
 		if _, err := i.mod.ExportedFunction(abi.InitializeExport).Call(ctx); err != nil {
 			return fmt.Errorf("_initialize: %w", i.classify(err))
@@ -178,7 +221,9 @@ func (i *Instance) callTimeout(ctx context.Context, ex *Exchange, ph phase, fn a
 	cctx, cancel := context.WithTimeout(i.baseCtx, timeout)
 	stop := context.AfterFunc(ctx, cancel) // the client went away
 	start := time.Now()
+	i.due()
 	err := fn.CallWithStack(cctx, i.stack[:])
+	i.endCall()
 	stop()
 	cancel()
 	i.ex, i.phase, i.reply = nil, phaseNone, reply{}
@@ -190,6 +235,7 @@ func (i *Instance) callTimeout(ctx context.Context, ex *Exchange, ph phase, fn a
 		}
 		outcome = outcomeOf(err)
 	}
+	i.p.recordCall(err)
 	i.p.cfg.Observer.Call(i.p.b.Plugin, i.p.b.Version, ph.String(), time.Since(start), outcome)
 	return err
 }
@@ -197,14 +243,19 @@ func (i *Instance) callTimeout(ctx context.Context, ex *Exchange, ph phase, fn a
 // classify marks the instance dead and maps a wazero error to a sentinel.
 func (i *Instance) classify(err error) error {
 	i.dead = true
+	switch {
+	case errors.Is(err, errDeadline):
+		return ErrTimeout
+	case errors.Is(err, errCallCanceled):
+		return ErrCanceled
+	case errors.Is(err, errStackOverflow):
+		return fmt.Errorf("%w (%d MiB)", ErrStackOverflow, i.p.cfg.StackBudgetBytes>>20)
+	case errors.Is(err, errStackMemory), i.lm != nil && i.lm.refusedGrow():
+		return fmt.Errorf("%w: the guest memory budget of all plugins (%d MiB) is used up: %v",
+			ErrOverloaded, i.p.cfg.MaxTotalMemoryBytes>>20, err)
+	}
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {
-		switch exit.ExitCode() {
-		case sys.ExitCodeDeadlineExceeded:
-			return ErrTimeout
-		case sys.ExitCodeContextCanceled:
-			return ErrCanceled
-		}
 		if i.nearMemoryLimit() {
 			return fmt.Errorf("%w (guest exited with code %d)", ErrMemoryLimit, exit.ExitCode())
 		}
@@ -224,6 +275,10 @@ func outcomeOf(err error) string {
 		return OutcomeMemory
 	case errors.Is(err, ErrCanceled):
 		return OutcomeCanceled
+	case errors.Is(err, ErrOverloaded):
+		return OutcomeOverloaded
+	case errors.Is(err, ErrStackOverflow):
+		return OutcomeStack
 	}
 	return OutcomeTrap
 }
@@ -253,4 +308,9 @@ func (i *Instance) close() {
 	if i.mod != nil {
 		_ = i.mod.Close(context.Background())
 	}
+	if i.lm != nil {
+		i.lm.Free()
+	}
+	i.p.m.e.budget.releaseMemory(i.stackReserved)
+	i.stackReserved = 0
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/hostd/hostd/abi"
+	"github.com/hostd/hostd/host/internal/sandbox"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
@@ -23,7 +24,8 @@ type Module struct {
 	sha      string
 	size     int
 	compiled wazero.CompiledModule
-	refs     int // guarded by e.mu
+	refs     int    // guarded by e.mu
+	minPages uint32 // initial memory, prepaid from the memory budget per instance
 
 	hasInit, hasConfigure, hasMessage bool
 }
@@ -99,25 +101,58 @@ type shaLock struct {
 }
 
 func (e *Engine) compile(ctx context.Context, sha string, wasm []byte) (*Module, error) {
-	shape, err := inspect(wasm)
+	parsed, err := sandbox.Parse(wasm, e.cfg.Limits)
 	if err != nil {
-		return nil, &ABIError{Reason: err.Error(), NotWasm: errors.Is(err, errNotWasm)}
+		return nil, parseError(err)
 	}
-	limits := shapeLimits{maxFunctions: e.cfg.MaxFunctions, maxImports: e.cfg.MaxImports,
-		maxTableElems: e.cfg.MaxTableElements, maxPages: uint64(e.cfg.MemoryLimitPages)}
-	if err := shape.check(limits); err != nil {
-		return nil, &ABIError{Reason: "module is over a load limit: " + err.Error()}
+	if err := checkImports(parsed); err != nil {
+		return nil, &ABIError{Reason: err.Error()}
 	}
-	compiled, err := e.rt.CompileModule(ctx, wasm)
+	out, err := sandbox.Instrument(parsed, sandbox.Options{
+		StackBudget: int32(e.cfg.StackBudgetBytes / sandbox.StackUnit),
+		StackSoft:   int32(e.cfg.StackSoftBytes / sandbox.StackUnit),
+	})
 	if err != nil {
-		return nil, &ABIError{Reason: "invalid module: " + err.Error()}
+		return nil, &ABIError{Reason: err.Error()}
+	}
+	compiled, err := e.compileCode(ctx, out)
+	if err != nil {
+		return nil, err
 	}
 	m := &Module{e: e, sha: sha, size: len(wasm), compiled: compiled}
+	if len(parsed.Memories) > 0 {
+		m.minPages = parsed.Memories[0].Min
+	}
 	if err := m.validate(); err != nil {
 		_ = compiled.Close(ctx)
 		return nil, &ABIError{Reason: err.Error()}
 	}
 	return m, nil
+}
+
+// parseError explains why sandbox.Parse refused a module.
+func parseError(err error) error {
+	var le *sandbox.LimitError
+	switch {
+	case errors.Is(err, sandbox.ErrNotWasm):
+		return &ABIError{Reason: err.Error(), NotWasm: true}
+	case errors.As(err, &le):
+		return &ABIError{Reason: "module is over a load limit: " + le.Error(), OverLimit: true}
+	}
+	return &ABIError{Reason: "invalid module: " + err.Error()}
+}
+
+// checkImports checks every import against ABI v1 and the WASI subset and
+// reports all problems at once.
+func checkImports(m *sandbox.Module) error {
+	var errs []error
+	for _, im := range m.Imports {
+		t := m.Types[im.Type]
+		if err := checkImport(im.Module, im.Name, t.Params, t.Results); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Release drops a reference; the last one closes the compiled module.
@@ -141,19 +176,11 @@ func (m *Module) acquire() {
 	m.e.mu.Unlock()
 }
 
-// validate checks imports and exports against ABI v1 and collects every
-// problem, so the uploader sees them all at once.
+// validate checks the exports against ABI v1 (checkImports did the
+// imports) and collects every problem, so the uploader sees them all at
+// once.
 func (m *Module) validate() error {
 	var errs []error
-	for _, imp := range m.compiled.ImportedFunctions() {
-		mod, name, _ := imp.Import()
-		if err := checkImport(mod, name, imp); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if len(m.compiled.ImportedMemories()) > 0 {
-		errs = append(errs, errors.New("the module imports a memory; it must define and export its own"))
-	}
 	if _, ok := m.compiled.ExportedMemories()[abi.MemoryExport]; !ok {
 		errs = append(errs, fmt.Errorf("no exported memory named %q", abi.MemoryExport))
 	}
@@ -207,15 +234,16 @@ var hostSigs = func() map[string]abi.Signature {
 	return m
 }()
 
-func checkImport(mod, name string, def api.FunctionDefinition) error {
+func checkImport(mod, name string, params, results []byte) error {
 	switch mod {
 	case abi.ModuleName:
 		want, ok := hostSigs[name]
 		if !ok {
 			return fmt.Errorf("imports %s.%s, which this host does not provide (is the plugin built for a newer hostd?)", mod, name)
 		}
-		if !sameSignature(def, want) {
-			return fmt.Errorf("imports %s.%s with type %s, want %s", mod, name, sigString(def.ParamTypes(), def.ResultTypes()), abiSigString(want))
+		p, r := bytesToTypes(params), bytesToTypes(results)
+		if !sameTypes(p, r, want) {
+			return fmt.Errorf("imports %s.%s with type %s, want %s", mod, name, sigString(p, r), abiSigString(want))
 		}
 		return nil
 	case abi.WASIModuleName:
@@ -228,10 +256,24 @@ func checkImport(mod, name string, def api.FunctionDefinition) error {
 }
 
 func sameSignature(def api.FunctionDefinition, want abi.Signature) bool {
+	return sameTypes(def.ParamTypes(), def.ResultTypes(), want)
+}
+
+func sameTypes(params, results []api.ValueType, want abi.Signature) bool {
 	eq := func(a []api.ValueType, b []abi.ValueType) bool {
 		return slices.EqualFunc(a, b, func(x api.ValueType, y abi.ValueType) bool { return x == api.ValueType(y) })
 	}
-	return eq(def.ParamTypes(), want.Params) && eq(def.ResultTypes(), want.Results)
+	return eq(params, want.Params) && eq(results, want.Results)
+}
+
+// bytesToTypes converts binary-encoded value types; api.ValueType uses the
+// same encoding.
+func bytesToTypes(b []byte) []api.ValueType {
+	out := make([]api.ValueType, len(b))
+	for i, t := range b {
+		out[i] = api.ValueType(t)
+	}
+	return out
 }
 
 func sigString(params, results []api.ValueType) string {

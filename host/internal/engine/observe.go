@@ -17,12 +17,16 @@ type Observer interface {
 	Call(plugin string, version int, phase string, d time.Duration, outcome string)
 	// Instances reports instances created (+1) and closed (-1).
 	Instances(plugin string, version int, delta int)
+	// Quarantined reports that a pool of the plugin version was
+	// quarantined.
+	Quarantined(plugin string, version int)
 }
 
 type nopObserver struct{}
 
 func (nopObserver) Call(string, int, string, time.Duration, string) {}
 func (nopObserver) Instances(string, int, int)                      {}
+func (nopObserver) Quarantined(string, int)                         {}
 
 // guestWriter turns a guest's stdout/stderr into rate-limited log lines.
 type guestWriter struct {

@@ -27,10 +27,11 @@ type Binding struct {
 // Pool holds the instances of one Binding. Get and Put are safe for
 // concurrent use; an instance is used by one goroutine at a time.
 type Pool struct {
-	m    *Module
-	b    Binding
-	cfg  Config
-	logl *rate.Limiter
+	m      *Module
+	b      Binding
+	cfg    Config
+	logl   *rate.Limiter
+	health *health
 
 	idle  chan *Instance
 	slots chan struct{} // one token per live instance
@@ -53,20 +54,71 @@ func (m *Module) NewPool(ctx context.Context, b Binding) (*Pool, error) {
 	}
 	cfg := m.e.cfg
 	p := &Pool{m: m, b: b, cfg: cfg,
-		logl:  rate.NewLimiter(rate.Limit(cfg.GuestLogRate), cfg.GuestLogBurst),
-		idle:  make(chan *Instance, cfg.MaxInstances),
-		slots: make(chan struct{}, cfg.MaxInstances),
+		logl:   rate.NewLimiter(rate.Limit(cfg.GuestLogRate), cfg.GuestLogBurst),
+		health: newHealth(cfg.Quarantine),
+		idle:   make(chan *Instance, cfg.MaxInstances),
+		slots:  make(chan struct{}, cfg.MaxInstances),
 	}
 	m.acquire()
 	p.slots <- struct{}{}
-	inst, err := p.newInstance(ctx)
+	inst, err := p.instantiate(ctx)
 	if err != nil {
 		<-p.slots
 		m.Release(ctx)
 		return nil, err
 	}
 	p.idle <- inst
+	m.e.budget.register(p)
 	return p, nil
+}
+
+// instantiate creates an instance within the engine-wide budget.
+func (p *Pool) instantiate(ctx context.Context) (*Instance, error) {
+	b := p.m.e.budget
+	if !b.acquireInstance(p) {
+		p.cfg.Observer.Call(p.b.Plugin, p.b.Version, "acquire", 0, OutcomeOverloaded)
+		return nil, fmt.Errorf("%w: %d instances of all plugins are busy", ErrOverloaded, p.cfg.MaxTotalInstances)
+	}
+	inst, err := p.newInstance(ctx)
+	if err != nil {
+		b.releaseInstance()
+		return nil, err
+	}
+	return inst, nil
+}
+
+// QuarantinedError is returned by Get while the pool is quarantined. It
+// matches ErrQuarantined.
+type QuarantinedError struct {
+	RetryAfter time.Duration
+	Reason     string // the last failure
+}
+
+func (e *QuarantinedError) Error() string {
+	return fmt.Sprintf("%v (retry in %s; last failure: %s)", ErrQuarantined, e.RetryAfter.Round(time.Millisecond), e.Reason)
+}
+
+func (e *QuarantinedError) Is(target error) bool { return target == ErrQuarantined }
+
+// Health returns the pool's failure record.
+func (p *Pool) Health() Health { return p.health.snapshot() }
+
+// Quarantine takes the pool out of service now, as if it had failed
+// strikes quarantines in a row (a plugin suspected of having brought the
+// host down at its last run).
+func (p *Pool) Quarantine(reason string, strikes int) {
+	p.health.quarantine(reason, strikes)
+	p.cfg.Observer.Quarantined(p.b.Plugin, p.b.Version)
+}
+
+// recordCall feeds a call's outcome to the quarantine state machine.
+func (p *Pool) recordCall(err error) {
+	if p.health.record(err) {
+		h := p.health.snapshot()
+		p.cfg.Logger.Warn("plugin quarantined", "plugin", p.b.Plugin, "version", p.b.Version,
+			"failures", h.Failures, "until", h.Until, "reason", h.Reason)
+		p.cfg.Observer.Quarantined(p.b.Plugin, p.b.Version)
+	}
 }
 
 // Binding returns what the pool serves.
@@ -78,6 +130,18 @@ func (p *Pool) Module() *Module { return p.m }
 // Get returns an idle instance, creates one while under MaxInstances, or
 // waits up to QueueTimeout for one to be returned (ErrBusy).
 func (p *Pool) Get(ctx context.Context) (*Instance, error) {
+	if ok, left := p.health.admit(); !ok {
+		p.cfg.Observer.Call(p.b.Plugin, p.b.Version, "acquire", 0, OutcomeQuarantined)
+		return nil, &QuarantinedError{RetryAfter: left, Reason: p.health.snapshot().Reason}
+	}
+	inst, err := p.get(ctx)
+	if err != nil {
+		p.recordCall(err) // a failed instantiation counts; busy does not
+	}
+	return inst, err
+}
+
+func (p *Pool) get(ctx context.Context) (*Instance, error) {
 	select {
 	case inst := <-p.idle:
 		return inst, nil
@@ -113,7 +177,7 @@ func (p *Pool) create(ctx context.Context) (*Instance, error) {
 		<-p.slots
 		return nil, ErrClosed
 	}
-	inst, err := p.newInstance(ctx)
+	inst, err := p.instantiate(ctx)
 	if err != nil {
 		<-p.slots
 		return nil, err
@@ -121,10 +185,22 @@ func (p *Pool) create(ctx context.Context) (*Instance, error) {
 	return inst, nil
 }
 
+// evictOne closes one idle instance to give its slot of the engine-wide
+// budget to another pool.
+func (p *Pool) evictOne() bool {
+	select {
+	case inst := <-p.idle:
+		p.discard(inst)
+		return true
+	default:
+		return false
+	}
+}
+
 // Put returns an instance after a request. Instances that failed, reached
 // MaxCallsPerInstance or grew past RecyclePages are closed instead.
 func (p *Pool) Put(inst *Instance) {
-	if inst.dead || inst.calls >= p.cfg.MaxCallsPerInstance || inst.pages() > p.cfg.RecyclePages {
+	if inst.dead || inst.deep || inst.calls >= p.cfg.MaxCallsPerInstance || inst.pages() > p.cfg.RecyclePages {
 		p.discard(inst)
 		return
 	}
@@ -140,6 +216,7 @@ func (p *Pool) Put(inst *Instance) {
 
 func (p *Pool) discard(inst *Instance) {
 	inst.close()
+	p.m.e.budget.releaseInstance()
 	<-p.slots
 	p.instanceGone()
 }
@@ -151,6 +228,7 @@ func (p *Pool) Close() {
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
+	p.m.e.budget.unregister(p)
 	for {
 		select {
 		case inst := <-p.idle:

@@ -27,6 +27,7 @@ type Metrics struct {
 	routes      prometheus.Gauge
 	swaps       prometheus.Counter
 	messages    *prometheus.CounterVec
+	quarantines *prometheus.CounterVec
 }
 
 // New registers hostd's metrics and the Go and process collectors.
@@ -41,7 +42,7 @@ func New() *Metrics {
 	}, []string{"route"})
 	m.calls = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "hostd_plugin_calls_total",
-		Help: "Plugin callback calls by plugin, version, phase and outcome (ok, trap, timeout, memory, busy, canceled).",
+		Help: "Plugin callback calls by plugin, version, phase and outcome (ok, trap, timeout, memory, stack, busy, overloaded, quarantined, canceled).",
 	}, []string{"plugin", "version", "phase", "outcome"})
 	m.callDur = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "hostd_plugin_call_duration_seconds", Help: "Plugin callback latency by plugin and phase.",
@@ -61,7 +62,11 @@ func New() *Metrics {
 		Name: "hostd_trigger_messages_total",
 		Help: "Messages handled by triggers, by trigger and outcome (ack, nak, term, dead_letter, failed).",
 	}, []string{"trigger", "outcome"})
-	m.reg.MustRegister(m.messages, m.requests, m.reqDuration, m.calls, m.callDur, m.instances, m.uploads, m.routes, m.swaps,
+	m.quarantines = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hostd_plugin_quarantines_total",
+		Help: "Quarantines of a plugin version's bindings after repeated failures.",
+	}, []string{"plugin", "version"})
+	m.reg.MustRegister(m.quarantines, m.messages, m.requests, m.reqDuration, m.calls, m.callDur, m.instances, m.uploads, m.routes, m.swaps,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -1,0 +1,127 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/hostd/hostd/host/internal/sandbox"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// How a running guest is interrupted.
+//
+// wazero checks for cancellation only at loop headers, and while a guest
+// runs compiled code the Go runtime cannot preempt its goroutine: a
+// garbage collection's stop-the-world waits for it, with every other
+// goroutine stopped. So every module is instrumented at load (package
+// sandbox): at each function entry, loop header, call return and bulk
+// memory instruction it burns fuel from a global of its own, one unit per
+// sandbox.FuelUnit instructions it may run before the next such check,
+// and calls the host function yield when the fuel runs out. yield runs Go
+// code (a preemption point for the runtime), ends the call if its context
+// is done (deadline, client gone) and refills the fuel. The guest counts
+// its own work, so this holds while every other goroutine is stopped: a
+// clock advanced by another goroutine would not.
+
+// fuelRefill is the fuel of one slice: at most fuelRefill × FuelUnit
+// (640000) instructions, or 10 MiB of bulk copies, between two returns to
+// Go — well under a millisecond for straight code.
+const fuelRefill = 10000
+
+// Errors that end a call from inside the guest.
+var (
+	errDeadline      = errors.New("deadline exceeded")
+	errCallCanceled  = errors.New("call canceled")
+	errStackOverflow = errors.New("call stack over its budget")
+	errStackMemory   = errors.New("host memory budget exhausted (call stack)")
+)
+
+// instantiateSandbox instantiates the host module instrumented code
+// imports.
+func (e *Engine) instantiateSandbox(ctx context.Context) error {
+	_, err := e.rt.NewHostModuleBuilder(sandbox.ImportModule).
+		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(yield), nil, nil).
+		WithName(sandbox.YieldFunc).Export(sandbox.YieldFunc).
+		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(stackDeep),
+		[]api.ValueType{api.ValueTypeI32}, nil).
+		WithName(sandbox.StackFunc).Export(sandbox.StackFunc).
+		Instantiate(ctx)
+	if err != nil {
+		return fmt.Errorf("sandbox module: %w", err)
+	}
+	return nil
+}
+
+// yield is called by instrumented code when its fuel ran out. Besides
+// ending calls whose context is done, it shares the CPUs: it lets other
+// goroutines run (runtime.Gosched), and a call that has run longer than
+// LongCallAfter may go on only while it holds one of LongCallCPUs tokens,
+// taken in turn at every yield, so that guests burning their whole
+// deadline can never take every core from the requests that are quick.
+func yield(ctx context.Context, m api.Module, _ []uint64) {
+	checkDone(ctx)
+	i := instanceOf(ctx)
+	runtime.Gosched()
+	if i.long || time.Since(i.callStart) > i.p.cfg.LongCallAfter {
+		i.long = true
+		e := i.p.m.e
+		if i.cpu {
+			<-e.cpus
+			i.cpu = false
+		}
+		select {
+		case e.cpus <- struct{}{}:
+			i.cpu = true
+		case <-ctx.Done():
+			checkDone(ctx)
+		}
+	}
+	fuel := i.fuel
+	if fuel == nil { // running the start function: not instantiated yet
+		fuel = m.ExportedGlobal(sandbox.FuelExport).(api.MutableGlobal)
+	}
+	fuel.Set(fuelRefill)
+}
+
+// checkDone ends the call (a panic that wazero returns as the call's
+// error) if ctx is done.
+func checkDone(ctx context.Context) {
+	if err := ctx.Err(); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			panic(errDeadline)
+		}
+		panic(errCallCanceled)
+	}
+}
+
+// endCall gives back the CPU token of a long call.
+func (i *Instance) endCall() {
+	if i.cpu {
+		<-i.p.m.e.cpus
+		i.cpu = false
+	}
+	i.long = false
+}
+
+// stackDeep is called by instrumented code on every call beyond the soft
+// stack depth, with the budget left (negative: exhausted). It charges the
+// stack to the host's memory budget and marks the instance for recycling,
+// because wazero keeps a grown stack for the instance's lifetime.
+func stackDeep(ctx context.Context, _ api.Module, stack []uint64) {
+	i := instanceOf(ctx)
+	left := api.DecodeI32(stack[0])
+	if left < 0 {
+		panic(errStackOverflow)
+	}
+	i.deep = true
+	used := int64(i.p.cfg.StackBudgetBytes) - int64(left)*sandbox.StackUnit
+	if used > i.stackReserved {
+		if !i.p.m.e.budget.reserveMemory(used - i.stackReserved) {
+			panic(errStackMemory)
+		}
+		i.stackReserved = used
+	}
+}
