@@ -113,4 +113,9 @@ var (
 	// JWT: verifies the X-Token header against key set "ks". Generated from
 	// testdata/jwt.wat by gen.sh.
 	JWT = Get("jwt")
+
+	// KVFill: writes 32 KiB values under new keys with kv_put until refused,
+	// then tries kv_cas on a new key; answers "put=S cas=C n=N". Generated
+	// from testdata/kvfill.wat by gen.sh.
+	KVFill = Get("kvfill")
 )
