@@ -70,6 +70,21 @@ type Limits struct {
 	MaxBodyBytes int64 `json:"max_body_bytes,omitempty"`
 	// MaxKVValueBytes bounds one plugin KV value. Default 1 MiB.
 	MaxKVValueBytes int `json:"max_kv_value_bytes,omitempty"`
+	// KVMaxKeys bounds the entries of each plugin's KV namespace, unless
+	// the plugin has its own limit (PUT /v1/plugins/{name}/kv). Default
+	// 100000.
+	KVMaxKeys int64 `json:"kv_max_keys,omitempty"`
+	// KVMaxBytes bounds the bytes of each plugin's KV namespace (key +
+	// value + 32 per entry), unless the plugin has its own limit. Default
+	// 64 MiB.
+	KVMaxBytes int64 `json:"kv_max_bytes,omitempty"`
+	// KVTotalBytes bounds the bytes of all node-scope KV namespaces
+	// together. Default 1 GiB.
+	KVTotalBytes int64 `json:"kv_total_bytes,omitempty"`
+	// KVDiskReserveBytes is the free space on the data dir's file system
+	// below which KV writes are refused, kept for the registry. Default
+	// 256 MiB.
+	KVDiskReserveBytes int64 `json:"kv_disk_reserve_bytes,omitempty"`
 }
 
 // ServerConfig sets net/http server limits.
@@ -181,6 +196,7 @@ func (c Config) Validate() error {
 	if c.Limits.MaxInstances < 0 || c.Limits.MaxCallsPerInstance < 0 || c.Limits.MaxKVValueBytes < 0 {
 		errs = append(errs, errors.New("limits: counts must not be negative"))
 	}
+	errs = append(errs, c.Limits.validateKV()...)
 	if c.NATS.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.NATS.Listen); err != nil {
 			errs = append(errs, fmt.Errorf("nats.listen: %q is not host:port: %w", c.NATS.Listen, err))

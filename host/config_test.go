@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hostd/hostd/host/internal/registry"
 )
 
 func TestDecodeConfig(t *testing.T) {
@@ -54,5 +56,33 @@ func TestNATSSyncIntervalConfig(t *testing.T) {
 	c.NATS.SyncInterval = Duration(-time.Second)
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "sync_interval") {
 		t.Fatalf("negative interval: %v", err)
+	}
+}
+
+func TestKVLimitsConfig(t *testing.T) {
+	c, err := DecodeConfig([]byte(`{"limits": {"kv_max_keys": 10, "kv_max_bytes": 2048, "kv_total_bytes": 4096, "kv_disk_reserve_bytes": 1}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Limits.kvLimits(); got.MaxKeys != 10 || got.MaxBytes != 2048 || got.TotalBytes != 4096 || got.DiskReserve != 1 {
+		t.Fatalf("kv limits %+v", got)
+	}
+	if _, err := DecodeConfig([]byte(`{"limits": {"kv_max_keys": "many"}}`)); err == nil {
+		t.Fatal("a string accepted as kv_max_keys")
+	}
+	c.Limits = Limits{KVMaxKeys: -1, KVMaxBytes: -1, KVTotalBytes: -1, KVDiskReserveBytes: -1}
+	err = c.Validate()
+	for _, want := range []string{"kv_max_keys", "kv_max_bytes", "kv_total_bytes", "kv_disk_reserve_bytes"} {
+		if err == nil || !strings.Contains(err.Error(), "limits."+want) {
+			t.Errorf("negative %s: %v", want, err)
+		}
+	}
+	// Zero means the documented defaults, which the registry applies.
+	if err := (Config{}).Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if registry.DefaultKVMaxKeys != 100000 || registry.DefaultKVMaxBytes != 64<<20 ||
+		registry.DefaultKVTotalBytes != 1<<30 || registry.DefaultKVDiskReserve != 256<<20 {
+		t.Fatal("registry defaults differ from the documented ones")
 	}
 }

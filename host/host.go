@@ -86,7 +86,7 @@ func (h *Host) Start(ctx context.Context) (err error) {
 		return fmt.Errorf("host: data dir: %w", err)
 	}
 	dbPath := filepath.Join(h.cfg.DataDir, "registry.db")
-	h.reg, err = registry.Open(dbPath, registry.Options{Timeout: time.Second})
+	h.reg, err = registry.Open(dbPath, registry.Options{Timeout: time.Second, KV: h.cfg.Limits.kvLimits()})
 	if err != nil {
 		if errors.Is(err, registry.ErrLocked) {
 			return fmt.Errorf("%w (%s): %v", ErrDataDirInUse, h.cfg.DataDir, err)
@@ -135,7 +135,7 @@ func (h *Host) startEngine(ctx context.Context) error {
 		return fmt.Errorf("host: key sets: %w", err)
 	}
 	var err error
-	h.kv = newKVRouter(h.reg, h.bus, h.replicas()) // the bus started before the engine
+	h.kv = newKVRouter(h.reg, h.bus, h.replicas(), h.log) // the bus started before the engine
 	h.kv.setScopes(h.reg)
 	h.eng, err = engine.New(ctx, engine.Config{
 		CacheDir:            h.cfg.CacheDir,
@@ -301,17 +301,6 @@ func (h *Host) sweepKV(ctx context.Context) {
 			}
 		}
 	}
-}
-
-// kvStore adapts the registry to engine.KVStore.
-type kvStore struct{ *registry.Registry }
-
-func (k kvStore) KVPut(ns string, key, value []byte, ttl time.Duration, expect *uint64) (uint64, error) {
-	rev, err := k.Registry.KVPut(ns, key, value, ttl, expect)
-	if errors.Is(err, registry.ErrConflict) {
-		return 0, engine.ErrKVConflict
-	}
-	return rev, err
 }
 
 // MintAdminToken returns a bearer token for the admin API of a hostd using

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -18,59 +19,102 @@ import (
 	"github.com/hostd/hostd/host/internal/registry"
 )
 
-// SetKVScope implements admin.Control. The scope is part of the plugin's
-// record, so in a cluster every node switches. Data is not moved between
-// scopes.
-func (c *control) SetKVScope(ctx context.Context, name, scope string) (model.Plugin, error) {
+// SetKV implements admin.Control. The scope and limits are part of the
+// plugin's record, so in a cluster every node switches. Data is not moved
+// between scopes.
+func (c *control) SetKV(ctx context.Context, name string, s model.KVSettings) (model.Plugin, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	p, err := c.h.reg.SetKVScope(name, scope)
+	p, err := c.h.reg.SetKVSettings(name, s)
 	if err != nil {
 		return model.Plugin{}, err
 	}
 	c.h.kv.setScopes(c.h.reg)
 	c.publish(ctx, registry.RecordPlugin, name)
-	c.h.log.Info("plugin kv scope set", "plugin", name, "scope", scope)
-	c.h.event("plugin.kv_scope", map[string]any{"plugin": name, "scope": scope})
+	scope := p.KVScope
+	if scope == "" {
+		scope = model.KVScopeNode
+	}
+	c.h.log.Info("plugin kv settings set", "plugin", name, "scope", scope, "max_keys", p.KVMaxKeys, "max_bytes", p.KVMaxBytes)
+	c.h.event("plugin.kv_scope", map[string]any{"plugin": name, "scope": scope,
+		"max_keys": p.KVMaxKeys, "max_bytes": p.KVMaxBytes})
 	return p, nil
+}
+
+// PluginKV implements admin.Control: the usage of the node's namespace, or
+// of the plugin's JetStream bucket for cluster scope.
+func (c *control) PluginKV(ctx context.Context, name string) (model.KVUsage, error) {
+	p, err := c.h.reg.Plugin(name)
+	if err != nil {
+		return model.KVUsage{}, err
+	}
+	if p.KVScope != model.KVScopeCluster {
+		return c.h.reg.KVUsage(name)
+	}
+	ctx, cancel := context.WithTimeout(ctx, kvOpTimeout)
+	defer cancel()
+	entries, bytes, err := c.h.bus.KVUsage(ctx, bucketName(name))
+	if err != nil {
+		return model.KVUsage{}, fmt.Errorf("host: cluster kv %s: %w", name, err)
+	}
+	return model.KVUsage{Scope: model.KVScopeCluster, Keys: int64(entries), Bytes: int64(bytes),
+		MaxBytes: c.h.kv.maxBytes(p)}, nil
 }
 
 // kvRouter is the engine's KVStore: each plugin's namespace goes to the
 // node's registry or, for plugins whose KV scope is "cluster", to a
-// JetStream KV bucket of its own.
+// JetStream KV bucket of its own, bounded to the plugin's max bytes.
+// Refused writes are logged, rate-limited.
 type kvRouter struct {
 	local    kvStore
 	bus      *bus.Bus
 	replicas int
-	cluster  atomic.Pointer[map[string]bool] // plugin → cluster scope
+	cluster  atomic.Pointer[map[string]int64] // cluster-scope plugin → its bucket's max bytes
+	refused  kvRefusals
 
 	mu      sync.Mutex
-	buckets map[string]*bus.KV
+	buckets map[string]*clusterBucket
 }
 
-func newKVRouter(reg *registry.Registry, b *bus.Bus, replicas int) *kvRouter {
-	k := &kvRouter{local: kvStore{reg}, bus: b, replicas: replicas, buckets: map[string]*bus.KV{}}
-	k.cluster.Store(&map[string]bool{})
+// clusterBucket is an open bucket and the max bytes last set on it.
+type clusterBucket struct {
+	kv       *bus.KV
+	maxBytes int64
+}
+
+func newKVRouter(reg *registry.Registry, b *bus.Bus, replicas int, log *slog.Logger) *kvRouter {
+	k := &kvRouter{local: kvStore{reg}, bus: b, replicas: replicas, buckets: map[string]*clusterBucket{},
+		refused: kvRefusals{log: log}}
+	k.cluster.Store(&map[string]int64{})
 	return k
 }
 
-// setScopes reloads which plugins keep their KV data in the cluster.
+// setScopes reloads which plugins keep their KV data in the cluster, and
+// their limits.
 func (k *kvRouter) setScopes(reg *registry.Registry) {
 	ps, err := reg.Plugins()
 	if err != nil {
 		return
 	}
-	m := map[string]bool{}
+	m := map[string]int64{}
 	for _, p := range ps {
 		if p.KVScope == model.KVScopeCluster {
-			m[p.Name] = true
+			m[p.Name] = k.maxBytes(p)
 		}
 	}
 	k.cluster.Store(&m)
 }
 
+// maxBytes is the plugin's effective max bytes.
+func (k *kvRouter) maxBytes(p model.Plugin) int64 {
+	if p.KVMaxBytes > 0 {
+		return p.KVMaxBytes
+	}
+	return k.local.KVLimits().MaxBytes
+}
+
 func (k *kvRouter) store(ns string) engine.KVStore {
-	if (*k.cluster.Load())[ns] {
+	if _, ok := (*k.cluster.Load())[ns]; ok {
 		return clusterKV{k: k, ns: ns}
 	}
 	return k.local
@@ -81,7 +125,11 @@ func (k *kvRouter) KVGet(ns string, key []byte) ([]byte, uint64, bool, error) {
 }
 
 func (k *kvRouter) KVPut(ns string, key, value []byte, ttl time.Duration, expect *uint64) (uint64, error) {
-	return k.store(ns).KVPut(ns, key, value, ttl, expect)
+	rev, err := k.store(ns).KVPut(ns, key, value, ttl, expect)
+	if err != nil {
+		k.refused.note(ns, err)
+	}
+	return rev, err
 }
 
 func (k *kvRouter) KVDelete(ns string, key []byte) (bool, error) {
@@ -92,22 +140,37 @@ func (k *kvRouter) KVList(ns string, prefix, after []byte, max int) ([][]byte, e
 	return k.store(ns).KVList(ns, prefix, after, max)
 }
 
-// bucket opens (once) the JetStream bucket of a namespace.
+// bucketName is the JetStream bucket of a cluster-scope namespace.
+func bucketName(ns string) string {
+	return "hostd_kv_" + strings.NewReplacer(".", "_2e").Replace(ns)
+}
+
+// bucket opens (once) the JetStream bucket of a namespace and bounds it to
+// the plugin's max bytes, again whenever that changed. A bound that cannot
+// be set fails the call: the bucket is not used unbounded.
 func (k *kvRouter) bucket(ns string) (*bus.KV, error) {
+	want := (*k.cluster.Load())[ns]
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if b, ok := k.buckets[ns]; ok {
-		return b, nil
+	cb, ok := k.buckets[ns]
+	if ok && cb.maxBytes == want {
+		return cb.kv, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	name := "hostd_kv_" + strings.NewReplacer(".", "_2e").Replace(ns)
-	b, err := k.bus.LeaderReadKeyValue(ctx, name, k.replicas, 1)
-	if err != nil {
+	if !ok {
+		b, err := k.bus.LeaderReadKeyValue(ctx, bucketName(ns), k.replicas, 1)
+		if err != nil {
+			return nil, fmt.Errorf("host: cluster kv %s: %w", ns, err)
+		}
+		cb = &clusterBucket{kv: b}
+		k.buckets[ns] = cb
+	}
+	if err := k.bus.SetKVMaxBytes(ctx, bucketName(ns), want); err != nil {
 		return nil, fmt.Errorf("host: cluster kv %s: %w", ns, err)
 	}
-	k.buckets[ns] = b
-	return b, nil
+	cb.maxBytes = want
+	return cb.kv, nil
 }
 
 // clusterKV stores one namespace in a JetStream KV bucket. Keys are
@@ -168,7 +231,12 @@ func (c clusterKV) KVGet(_ string, key []byte) ([]byte, uint64, bool, error) {
 	return v, e.Revision, true, nil
 }
 
+// KVPut also keeps the node's disk reserve: this node stores a replica of
+// the bucket on the same disk as its registry.
 func (c clusterKV) KVPut(_ string, key, value []byte, ttl time.Duration, expect *uint64) (uint64, error) {
+	if err := c.k.local.KVDiskCheck(); err != nil {
+		return 0, fmt.Errorf("%w: %w", engine.ErrKVNoSpace, err)
+	}
 	b, err := c.k.bucket(c.ns)
 	if err != nil {
 		return 0, err
@@ -177,7 +245,8 @@ func (c clusterKV) KVPut(_ string, key, value []byte, ttl time.Duration, expect 
 	defer cancel()
 	k, v := encodeKey(key), encodeValue(value, ttl)
 	if expect == nil {
-		return b.Put(ctx, k, v)
+		rev, err := b.Put(ctx, k, v)
+		return rev, conflict(err)
 	}
 	cur, live, err := c.get(ctx, b, k)
 	if err != nil {
@@ -197,9 +266,14 @@ func (c clusterKV) KVPut(_ string, key, value []byte, ttl time.Duration, expect 
 	return rev, conflict(err)
 }
 
+// conflict maps the bucket's refusals to the engine's: a revision
+// conflict, or a bucket at its max bytes (the plugin's quota).
 func conflict(err error) error {
-	if errors.Is(err, bus.ErrKeyExists) || errors.Is(err, bus.ErrRevisionMismatch) {
+	switch {
+	case errors.Is(err, bus.ErrKeyExists) || errors.Is(err, bus.ErrRevisionMismatch):
 		return engine.ErrKVConflict
+	case errors.Is(err, bus.ErrKVFull):
+		return fmt.Errorf("%w: %w", engine.ErrKVQuota, err)
 	}
 	return err
 }

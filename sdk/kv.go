@@ -13,6 +13,13 @@ import (
 // withholds KV from the plugin, writes return ErrDenied; check with
 // EnableFeatures(abi.FeatureKV) in the configure callback if the plugin
 // cannot work without it.
+//
+// The namespace has a quota of entries and bytes set by the operator (in
+// hostd, an entry counts its key, its value and 32 bytes). A write that
+// would exceed it returns ErrTooLarge; one refused because the host's store
+// as a whole is full, or its disk nearly so, returns ErrUnavailable. Either
+// way nothing is written: delete entries (or write shorter values) to make
+// room, and do not retry in a loop. Reads and deletes keep working.
 var KV KVStore
 
 // KVStore is the type of KV. It holds no state.
@@ -60,7 +67,10 @@ func (KVStore) Get(key string) (value []byte, rev uint64, found bool, err error)
 }
 
 // Put writes key unconditionally and returns the new revision. A ttl > 0
-// makes the entry expire after it; 0 keeps it until deleted.
+// makes the entry expire after it; 0 keeps it until deleted. It returns
+// ErrTooLarge when the key or value is over its limit or the write would
+// take the namespace over its quota, and ErrUnavailable when the host's
+// store cannot take it (down, or full); nothing is written then.
 func (KVStore) Put(key string, value []byte, ttl time.Duration) (rev uint64, err error) {
 	ms, err := ttlMillis(ttl)
 	if err == nil {
@@ -75,7 +85,9 @@ func (KVStore) Put(key string, value []byte, ttl time.Duration) (rev uint64, err
 
 // CompareAndSwap writes key only if its current revision is expectRev (0:
 // only if the key is absent) and returns the new revision. It returns
-// ErrConflict when another write came first: read again and retry.
+// ErrConflict when another write came first: read again and retry. It
+// fails with ErrTooLarge and ErrUnavailable as Put does (the revision is
+// checked first); a failed CompareAndSwap changes nothing.
 func (KVStore) CompareAndSwap(key string, value []byte, ttl time.Duration, expectRev uint64) (rev uint64, err error) {
 	ms, err := ttlMillis(ttl)
 	if err == nil {

@@ -169,3 +169,33 @@ func TestKVRangeManyPages(t *testing.T) {
 		t.Errorf("Range saw %d keys, want 250", n)
 	}
 }
+
+func TestKVQuotaFull(t *testing.T) {
+	h := sdktest.New(t)
+	h.KV.MaxKeys = 2
+	inConfigure(t, h, func() {
+		for _, k := range []string{"a", "b"} {
+			if _, err := sdk.KV.Put(k, []byte("v"), 0); err != nil {
+				t.Fatalf("Put %s: %v", k, err)
+			}
+		}
+		if _, err := sdk.KV.Put("c", []byte("v"), 0); !errors.Is(err, sdk.ErrTooLarge) {
+			t.Errorf("Put over the quota: %v, want ErrTooLarge", err)
+		}
+		if _, err := sdk.KV.CompareAndSwap("c", []byte("v"), 0, 0); !errors.Is(err, sdk.ErrTooLarge) {
+			t.Errorf("CompareAndSwap over the quota: %v, want ErrTooLarge", err)
+		}
+		if _, err := sdk.KV.Put("a", []byte("overwrite"), 0); err != nil {
+			t.Errorf("overwrite at the quota: %v", err)
+		}
+		if found, err := sdk.KV.Delete("b"); !found || err != nil {
+			t.Errorf("Delete at the quota: %v %v", found, err)
+		}
+		if _, err := sdk.KV.Put("c", []byte("v"), 0); err != nil {
+			t.Errorf("Put after a delete: %v", err)
+		}
+	})
+	if keys := h.KV.Keys(); len(keys) != 2 || keys[0] != "a" || keys[1] != "c" {
+		t.Errorf("store holds %v", keys)
+	}
+}

@@ -139,4 +139,9 @@ var (
 	// table.grow; refused at load. Generated from
 	// testdata/tablegrow_nomax.wat by gen.sh.
 	TableGrowNoMax = Get("tablegrow_nomax")
+
+	// KVFill: writes 32 KiB values under new keys with kv_put until refused,
+	// then tries kv_cas on a new key; answers "put=S cas=C n=N". Generated
+	// from testdata/kvfill.wat by gen.sh.
+	KVFill = Get("kvfill")
 )

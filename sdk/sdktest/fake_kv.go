@@ -19,6 +19,11 @@ type KV struct {
 	Withheld bool
 	// MaxValue is the largest value accepted, in bytes. Default: 64 KiB.
 	MaxValue int
+	// MaxKeys, when not 0, is the namespace's quota of entries: a kv_put or
+	// kv_cas that would add an entry past it returns StatusTooLarge and
+	// writes nothing, as hostd does when the plugin's quota is full.
+	// Expired entries do not count here (hostd counts them until removed).
+	MaxKeys int
 	// BeforeWrite, when set, runs at the start of every valid kv_put and
 	// kv_cas with the key. Tests use it to make another "instance" write
 	// first (directly, or with another Host's CallRequest) and so exercise a
@@ -137,11 +142,12 @@ func (f fake) kvWrite(fn string, key, value []byte, ttlMillis int64, expect *uin
 		key, value = bytes.Clone(key), bytes.Clone(value)
 		kv.BeforeWrite(string(key))
 	}
-	if expect != nil {
-		e, _ := kv.live(string(key))
-		if e.rev != *expect {
-			return abi.StatusConflict, 0
-		}
+	e, exists := kv.live(string(key))
+	if expect != nil && e.rev != *expect {
+		return abi.StatusConflict, 0
+	}
+	if !exists && kv.MaxKeys > 0 && len(kv.Keys()) >= kv.MaxKeys {
+		return abi.StatusTooLarge, 0
 	}
 	return abi.StatusOK, kv.Set(string(key), value, time.Duration(ttlMillis)*time.Millisecond)
 }

@@ -59,18 +59,48 @@ func (f *fakeControl) DeleteTrigger(_ context.Context, id string) error {
 	return nil
 }
 
-func (f *fakeControl) SetKVScope(_ context.Context, name, scope string) (model.Plugin, error) {
+func (f *fakeControl) SetKV(_ context.Context, name string, s model.KVSettings) (model.Plugin, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p, ok := f.plugins[name]
 	if !ok {
 		return model.Plugin{}, errs.New(errs.NotFound, "plugin_not_found", "no plugin %q", name)
 	}
-	if scope == model.KVScopeNode {
-		scope = ""
+	if s.Scope != nil {
+		p.KVScope = *s.Scope
+		if p.KVScope == model.KVScopeNode {
+			p.KVScope = ""
+		}
 	}
-	p.KVScope = scope
+	if s.MaxKeys != nil {
+		p.KVMaxKeys = *s.MaxKeys
+	}
+	if s.MaxBytes != nil {
+		p.KVMaxBytes = *s.MaxBytes
+	}
 	return *p, nil
+}
+
+// PluginKV reports 3 keys of 120 bytes and the plugin's limits, defaulting
+// to 100 keys and 1000 bytes.
+func (f *fakeControl) PluginKV(_ context.Context, name string) (model.KVUsage, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.plugins[name]
+	if !ok {
+		return model.KVUsage{}, errs.New(errs.NotFound, "plugin_not_found", "no plugin %q", name)
+	}
+	u := model.KVUsage{Scope: model.KVScopeNode, Keys: 3, Bytes: 120, MaxKeys: 100, MaxBytes: 1000}
+	if p.KVScope != "" {
+		u.Scope = p.KVScope
+	}
+	if p.KVMaxKeys > 0 {
+		u.MaxKeys = p.KVMaxKeys
+	}
+	if p.KVMaxBytes > 0 {
+		u.MaxBytes = p.KVMaxBytes
+	}
+	return u, nil
 }
 
 func (f *fakeControl) Cluster(context.Context) (model.ClusterStatus, error) {

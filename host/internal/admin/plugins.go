@@ -133,7 +133,7 @@ func (s *server) getPlugin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, s.view(r, p))
 	return nil
 }
 
@@ -157,30 +157,6 @@ func (s *server) setActive(w http.ResponseWriter, r *http.Request) error {
 			`send {"version": N} with N a version number of the plugin (1 or more)`)
 	}
 	p, err := s.ctl.SetActive(r.Context(), name, *req.Version)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
-}
-
-// setKVScope handles PUT /v1/plugins/{name}/kv: {"scope": "node"|"cluster"}.
-func (s *server) setKVScope(w http.ResponseWriter, r *http.Request) error {
-	name, err := pluginName(r)
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Scope string `json:"scope"`
-	}
-	if err := s.decodeJSON(w, r, &req); err != nil {
-		return err
-	}
-	if req.Scope != model.KVScopeNode && req.Scope != model.KVScopeCluster {
-		return newError(http.StatusBadRequest, "invalid_kv_scope",
-			`send {"scope": "node"} (KV data in each node's registry, the default) or {"scope": "cluster"} (one JetStream KV bucket shared by every node)`)
-	}
-	p, err := s.ctl.SetKVScope(r.Context(), name, req.Scope)
 	if err != nil {
 		return err
 	}

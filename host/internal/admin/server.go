@@ -26,9 +26,12 @@ type Control interface {
 	Plugin(ctx context.Context, name string) (model.Plugin, error)
 	// SetActive makes version the active version of the named plugin.
 	SetActive(ctx context.Context, name string, version int) (model.Plugin, error)
-	// SetKVScope says where the plugin's KV data lives (model.KVScopeNode
-	// or model.KVScopeCluster).
-	SetKVScope(ctx context.Context, name, scope string) (model.Plugin, error)
+	// SetKV changes where the plugin's KV data lives (model.KVScopeNode
+	// or model.KVScopeCluster) and its own KV limits, in one change; nil
+	// fields keep their value.
+	SetKV(ctx context.Context, name string, s model.KVSettings) (model.Plugin, error)
+	// PluginKV reports what the plugin's KV namespace holds and may hold.
+	PluginKV(ctx context.Context, name string) (model.KVUsage, error)
 	// DeletePlugin removes the plugin and all its versions.
 	DeletePlugin(ctx context.Context, name string) error
 	// PutRoute creates or replaces the route with r.ID.
@@ -161,7 +164,7 @@ func (s *server) register(mux *http.ServeMux) {
 	mux.Handle("PUT /v1/plugins/{name}", s.authed(s.uploadPlugin))
 	mux.Handle("DELETE /v1/plugins/{name}", s.authed(s.deletePlugin))
 	mux.Handle("PUT /v1/plugins/{name}/active", s.authed(s.setActive))
-	mux.Handle("PUT /v1/plugins/{name}/kv", s.authed(s.setKVScope))
+	mux.Handle("PUT /v1/plugins/{name}/kv", s.authed(s.setKV))
 	mux.Handle("GET /v1/routes", s.authed(s.listRoutes))
 	mux.Handle("GET /v1/routes/{id}", s.authed(s.getRoute))
 	mux.Handle("PUT /v1/routes/{id}", s.authed(s.putRoute))

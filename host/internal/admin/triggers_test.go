@@ -47,19 +47,6 @@ func TestTriggerValidation(t *testing.T) {
 	e.do("GET", "/v1/triggers/t", e.viewer, nil).wantErr(t, http.StatusNotFound, "trigger_not_found")
 }
 
-func TestSetKVScope(t *testing.T) {
-	e := newEnv(t, nil)
-	withPlugins(t, e, "counter")
-	var p model.Plugin
-	e.do("PUT", "/v1/plugins/counter/kv", e.admin, `{"scope":"cluster"}`).want(t, http.StatusOK).decode(t, &p)
-	if p.KVScope != model.KVScopeCluster {
-		t.Fatalf("plugin %+v", p)
-	}
-	e.do("PUT", "/v1/plugins/counter/kv", e.admin, `{"scope":"galaxy"}`).wantErr(t, http.StatusBadRequest, "invalid_kv_scope")
-	e.do("PUT", "/v1/plugins/counter/kv", e.viewer, `{"scope":"node"}`).wantErr(t, http.StatusForbidden, "forbidden")
-	e.do("PUT", "/v1/plugins/nope/kv", e.admin, `{"scope":"node"}`).wantErr(t, http.StatusNotFound, "plugin_not_found")
-}
-
 func TestClusterStatus(t *testing.T) {
 	e := newEnv(t, nil)
 	var st model.ClusterStatus

@@ -54,6 +54,10 @@ var (
 	// pattern, object name or bucket name.
 	ErrBadKey = errors.New("bus: invalid key")
 
+	// ErrKVFull is wrapped by the errors KV.Put, Create and Update return
+	// when the write would take the bucket over the bound SetKVMaxBytes set.
+	ErrKVFull = errors.New("bus: kv bucket full")
+
 	// ErrObjectNotFound is wrapped by the error Objects.Get returns for a
 	// name without an object.
 	ErrObjectNotFound = errors.New("bus: object not found")

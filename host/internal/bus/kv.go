@@ -143,6 +143,9 @@ func (k *KV) Keys(ctx context.Context) ([]string, error) {
 }
 
 func (k *KV) err(op, key string, err error) error {
+	if isFull(err) {
+		return fullErr(k.bucket, op, key)
+	}
 	return k.b.kvErr(fmt.Sprintf("kv %s: %s %q", k.bucket, op, key), err)
 }
 

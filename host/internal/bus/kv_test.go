@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -354,5 +355,56 @@ func TestLeaderReadKeyValue(t *testing.T) {
 	}
 	if st.CachedInfo().Config.AllowDirect {
 		t.Fatal("direct gets still on: reads may be answered by a replica that is behind")
+	}
+}
+
+func TestKVMaxBytes(t *testing.T) {
+	ctx := testCtx(t)
+	b := startBus(t, Config{})
+	if err := b.WaitJetStream(ctx); err != nil {
+		t.Fatal(err)
+	}
+	kv, err := b.KeyValue(ctx, "bounded", 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetKVMaxBytes(ctx, "bounded", 4096); err != nil {
+		t.Fatalf("SetKVMaxBytes: %v", err)
+	}
+	value := bytes.Repeat([]byte("v"), 100)
+	n := 0
+	for ; n < 1000; n++ {
+		_, err = kv.Put(ctx, "k"+strconv.Itoa(n), value)
+		if err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, ErrKVFull) || n == 0 || n >= 4096/100 {
+		t.Fatalf("after %d puts: %v, want ErrKVFull before 41", n, err)
+	}
+	if _, err := kv.Create(ctx, "new", value); !errors.Is(err, ErrKVFull) {
+		t.Fatalf("Create on a full bucket: %v", err)
+	}
+	if entries, _, err := b.KVUsage(ctx, "absent"); err != nil || entries != 0 {
+		t.Fatalf("usage of a bucket that does not exist: %d, %v", entries, err)
+	}
+	if _, bytes, err := b.KVUsage(ctx, "bounded"); err != nil || bytes > 4096 {
+		t.Fatalf("bucket holds %d bytes (over its 4096?), %v", bytes, err)
+	}
+	// Replacing with a value no larger, and deleting, still work.
+	if _, err := kv.Put(ctx, "k0", value[:50]); err != nil {
+		t.Fatalf("smaller overwrite on a full bucket: %v", err)
+	}
+	if err := kv.Delete(ctx, "k1"); err != nil {
+		t.Fatalf("delete on a full bucket: %v", err)
+	}
+	if err := b.SetKVMaxBytes(ctx, "bounded", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(ctx, "after", value); err != nil {
+		t.Fatalf("unbounded again: %v", err)
+	}
+	if entries, _, err := b.KVUsage(ctx, "bounded"); err != nil || entries != uint64(n)+1 {
+		t.Fatalf("Usage = %d entries, %v; want %d", entries, err, n+1)
 	}
 }

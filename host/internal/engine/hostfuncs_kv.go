@@ -16,7 +16,9 @@ type KVStore interface {
 	KVGet(ns string, key []byte) (value []byte, rev uint64, found bool, err error)
 	// KVPut writes unconditionally when expect is nil, else only when the
 	// current revision equals *expect (0: absent), returning ErrKVConflict
-	// otherwise.
+	// otherwise. It returns an error wrapping ErrKVQuota when the write
+	// would take the namespace over its quota, and one wrapping
+	// ErrKVNoSpace when the store as a whole is full; nothing is written.
 	KVPut(ns string, key, value []byte, ttl time.Duration, expect *uint64) (rev uint64, err error)
 	KVDelete(ns string, key []byte) (found bool, err error)
 	KVList(ns string, prefix, after []byte, max int) ([][]byte, error)
@@ -25,6 +27,15 @@ type KVStore interface {
 // ErrKVConflict is returned by KVStore.KVPut when a compare-and-swap sees
 // another revision.
 var ErrKVConflict = errors.New("engine: kv revision conflict")
+
+// ErrKVQuota is wrapped by KVStore.KVPut errors when the plugin's namespace
+// is full (its key or byte quota); kv_put and kv_cas return too_large.
+var ErrKVQuota = errors.New("engine: kv quota reached")
+
+// ErrKVNoSpace is wrapped by KVStore.KVPut errors when the store as a whole
+// cannot take more (a cap on all plugins' data, or the disk reserve);
+// kv_put and kv_cas return unavailable.
+var ErrKVNoSpace = errors.New("engine: kv store full")
 
 // kvKey reads and checks a key; ok is false with a status in stack[0].
 func kvKey(m api.Module, ptr, n uint64, fn string, stack []uint64) ([]byte, bool) {
@@ -45,10 +56,13 @@ func kvStore(i *Instance, fn string) KVStore {
 }
 
 func kvStatus(err error) abi.Status {
-	if errors.Is(err, ErrKVConflict) {
+	switch {
+	case errors.Is(err, ErrKVConflict):
 		return abi.StatusConflict
+	case errors.Is(err, ErrKVQuota):
+		return abi.StatusTooLarge
 	}
-	return abi.StatusUnavailable
+	return abi.StatusUnavailable // ErrKVNoSpace, or the store failed
 }
 
 func kvGet(ctx context.Context, m api.Module, stack []uint64) {

@@ -26,9 +26,14 @@ type Plugin struct {
 	// KVScope is where the plugin's KV data lives: KVScopeNode (the
 	// default, "") in each node's registry, or KVScopeCluster in a
 	// JetStream KV bucket every node shares.
-	KVScope   string    `json:"kv_scope,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	KVScope string `json:"kv_scope,omitempty"`
+	// KVMaxKeys and KVMaxBytes are the operator's quota for this plugin's
+	// KV namespace; 0 (the default) means the host's kv_max_keys and
+	// kv_max_bytes.
+	KVMaxKeys  int64     `json:"kv_max_keys,omitempty"`
+	KVMaxBytes int64     `json:"kv_max_bytes,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // KV scopes of a plugin.
@@ -36,6 +41,26 @@ const (
 	KVScopeNode    = "node"
 	KVScopeCluster = "cluster"
 )
+
+// KVSettings changes a plugin's KV settings; a nil field keeps its value.
+// A limit of 0 removes the plugin's own limit (the host default applies).
+type KVSettings struct {
+	Scope    *string `json:"scope,omitempty"`
+	MaxKeys  *int64  `json:"max_keys,omitempty"`
+	MaxBytes *int64  `json:"max_bytes,omitempty"`
+}
+
+// KVUsage is what a plugin's KV namespace holds and may hold, as the node
+// answering sees it. Bytes counts each entry as its key, its value and a
+// fixed per-entry overhead (node scope), or as JetStream stores it
+// (cluster scope). MaxKeys is 0 when the scope does not bound keys.
+type KVUsage struct {
+	Scope    string `json:"scope"`
+	Keys     int64  `json:"keys"`
+	Bytes    int64  `json:"bytes"`
+	MaxKeys  int64  `json:"max_keys,omitempty"`
+	MaxBytes int64  `json:"max_bytes"`
+}
 
 // Version returns the version numbered n and whether it exists.
 func (p *Plugin) Version(n int) (PluginVersion, bool) {

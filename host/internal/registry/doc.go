@@ -27,11 +27,21 @@
 // compare-and-swap, and an optional expiry. Expired entries are invisible at
 // once and removed from the file by KVSweep.
 //
+// Plugin KV is bounded (KVLimits, Options.KV): each namespace by a number of
+// keys and of bytes (key + value + KVEntryOverhead per entry, expired entries
+// included until they are removed), all namespaces together by a number of
+// bytes, and the file system by a free-space reserve that KV writes never
+// take. The counters live in their own bucket and change in the transaction
+// of every write, delete, sweep and namespace drop; a plugin's own limits
+// (model.Plugin.KVMaxKeys, KVMaxBytes) are copied there with its record.
+// KVPut returns errors wrapping ErrQuota (the namespace is full) or
+// ErrNoSpace (the total or the reserve), and writes nothing.
+//
 // Errors caused by the caller's input or the current state are
 // *errs.Error values with stable codes ("plugin_not_found",
 // "plugin_in_use", "unknown_plugin", …). Storage failures are wrapped with
-// a "registry: " prefix. ErrLocked, ErrSchema and ErrConflict are sentinels
-// for errors.Is.
+// a "registry: " prefix. ErrLocked, ErrSchema, ErrConflict, ErrQuota and
+// ErrNoSpace are sentinels for errors.Is.
 //
 // A Registry is safe for concurrent use by multiple goroutines.
 //

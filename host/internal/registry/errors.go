@@ -20,6 +20,16 @@ var (
 	// version is unknown to this build (written by a newer hostd) or the
 	// metadata is unreadable.
 	ErrSchema = errors.New("registry: unsupported schema")
+
+	// ErrQuota is wrapped by the error KVPut returns when the write would
+	// take the namespace over its key or byte quota. Nothing is written.
+	ErrQuota = errors.New("registry: kv namespace quota reached")
+
+	// ErrNoSpace is wrapped by the error KVPut returns when the write would
+	// take all namespaces together over KVLimits.TotalBytes, or while the
+	// file system's free space is below KVLimits.DiskReserve. Nothing is
+	// written.
+	ErrNoSpace = errors.New("registry: kv store full")
 )
 
 // lockedError is the error Open returns on a lock timeout; it reads as one
@@ -42,7 +52,7 @@ func wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if _, ok := errs.As(err); ok || errors.Is(err, ErrConflict) {
+	if _, ok := errs.As(err); ok || errors.Is(err, ErrConflict) || errors.Is(err, ErrQuota) || errors.Is(err, ErrNoSpace) {
 		return err
 	}
 	return fmt.Errorf("registry: %s: %w", op, err)

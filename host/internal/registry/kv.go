@@ -5,9 +5,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/hostd/hostd/host/internal/errs"
 )
 
 // A KV entry is stored as revision (8 bytes, big endian), expiry (8 bytes,
@@ -66,8 +69,12 @@ func writableNamespace(tx *bolt.Tx, ns string) (*bolt.Bucket, error) {
 	return tx.Bucket(bucketKV).CreateBucket([]byte(ns))
 }
 
-// dropNamespace deletes a namespace and everything in it, if it exists.
+// dropNamespace deletes a namespace, everything in it and its usage
+// record, if they exist.
 func dropNamespace(tx *bolt.Tx, ns string) error {
+	if err := dropUsage(tx, ns); err != nil {
+		return err
+	}
 	kv := tx.Bucket(bucketKV)
 	if kv.Bucket([]byte(ns)) == nil {
 		return nil
@@ -76,11 +83,23 @@ func dropNamespace(tx *bolt.Tx, ns string) error {
 }
 
 func checkKV(ns string, key []byte) error {
-	if ns == "" {
-		return emptyArg("kv namespace")
+	if err := checkNamespace(ns); err != nil {
+		return err
 	}
 	if len(key) == 0 {
 		return emptyArg("kv key")
+	}
+	return nil
+}
+
+// checkNamespace refuses an empty namespace and one with a zero byte,
+// which the usage records' keys use as a separator.
+func checkNamespace(ns string) error {
+	if ns == "" {
+		return emptyArg("kv namespace")
+	}
+	if strings.IndexByte(ns, 0) >= 0 {
+		return errs.New(errs.Invalid, "invalid_argument", "registry: kv namespace %q contains a zero byte", ns)
 	}
 	return nil
 }
@@ -114,11 +133,21 @@ func (r *Registry) KVGet(ns string, key []byte) (value []byte, rev uint64, found
 // expired), else it returns ErrConflict. ttl > 0 makes the entry expire
 // after ttl; ttl <= 0 means never. Revisions increase strictly within a
 // namespace.
+//
+// The write must fit the namespace's quota (KVLimits.MaxKeys and MaxBytes,
+// or the plugin's own limits), else the error wraps ErrQuota; the total
+// (KVLimits.TotalBytes) and the disk reserve, else it wraps ErrNoSpace. An
+// overwrite counts the difference in size; a write that does not grow the
+// namespace is refused only for the disk reserve. A refused write changes
+// nothing.
 func (r *Registry) KVPut(ns string, key, value []byte, ttl time.Duration, expect *uint64) (rev uint64, err error) {
 	if err := checkKV(ns, key); err != nil {
 		return 0, err
 	}
 	now := r.now().UnixNano()
+	if err := r.disk.check(now); err != nil {
+		return 0, err
+	}
 	var expiry int64
 	if ttl > 0 {
 		expiry = now + int64(ttl)
@@ -131,6 +160,7 @@ func (r *Registry) KVPut(ns string, key, value []byte, ttl time.Duration, expect
 	rec := make([]byte, entryHeader+len(value))
 	binary.BigEndian.PutUint64(rec[8:], uint64(expiry))
 	copy(rec[entryHeader:], value)
+	var grown int64
 	err = r.db.Update(func(tx *bolt.Tx) error {
 		b, err := writableNamespace(tx, ns)
 		if err != nil {
@@ -145,15 +175,26 @@ func (r *Registry) KVPut(ns string, key, value []byte, ttl time.Duration, expect
 				return ErrConflict
 			}
 		}
+		// An entry already there, live or expired, is replaced: count the
+		// difference.
+		dk, db := int64(1), entrySize(len(key), len(rec))
+		if old := b.Get(key); old != nil {
+			dk, db = 0, db-entrySize(len(key), len(old))
+		}
+		if err := r.charge(tx, ns, dk, db); err != nil {
+			return err
+		}
 		if rev, err = b.NextSequence(); err != nil {
 			return err
 		}
 		binary.BigEndian.PutUint64(rec, rev)
+		grown = db
 		return b.Put(key, rec)
 	})
 	if err != nil {
 		return 0, wrap("kv put", err)
 	}
+	r.disk.spent(grown)
 	return rev, nil
 }
 
@@ -169,12 +210,20 @@ func (r *Registry) KVDelete(ns string, key []byte) (found bool, err error) {
 		if b == nil {
 			return nil
 		}
-		e, ok, err := decodeEntry(b.Get(key))
-		if err != nil || !ok {
+		raw := b.Get(key)
+		if raw == nil {
+			return nil
+		}
+		size := entrySize(len(key), len(raw))
+		e, _, err := decodeEntry(raw)
+		if err != nil {
 			return err
 		}
 		found = e.live(now)
-		return b.Delete(key)
+		if err := b.Delete(key); err != nil {
+			return err
+		}
+		return r.charge(tx, ns, -1, -size)
 	})
 	if err != nil {
 		return false, wrap("kv delete", err)
@@ -186,8 +235,8 @@ func (r *Registry) KVDelete(ns string, key []byte) (found bool, err error) {
 // and sort strictly after after (nil: from the first), in ascending byte
 // order. max <= 0 returns none.
 func (r *Registry) KVList(ns string, prefix, after []byte, max int) ([][]byte, error) {
-	if ns == "" {
-		return nil, emptyArg("kv namespace")
+	if err := checkNamespace(ns); err != nil {
+		return nil, err
 	}
 	if max <= 0 {
 		return nil, nil
@@ -249,8 +298,12 @@ func (r *Registry) KVSweep() (int, error) {
 				break
 			}
 			var d int
-			d, err = sweepBucket(kv.Bucket(name), now)
+			var size int64
+			d, size, err = sweepBucket(kv.Bucket(name), now)
 			n += d
+			if err == nil && d > 0 {
+				err = r.charge(tx, string(name), -int64(d), -size)
+			}
 		}
 		return err
 	})
@@ -260,10 +313,12 @@ func (r *Registry) KVSweep() (int, error) {
 	return n, nil
 }
 
-// sweepBucket deletes b's expired entries. Keys are collected first:
-// deleting while a cursor walks the bucket can skip entries.
-func sweepBucket(b *bolt.Bucket, now int64) (int, error) {
+// sweepBucket deletes b's expired entries and returns how many and the
+// bytes they counted for. Keys are collected first: deleting while a cursor
+// walks the bucket can skip entries.
+func sweepBucket(b *bolt.Bucket, now int64) (int, int64, error) {
 	var dead [][]byte
+	var size int64
 	err := b.ForEach(func(k, v []byte) error {
 		e, ok, err := decodeEntry(v)
 		if err != nil {
@@ -271,16 +326,17 @@ func sweepBucket(b *bolt.Bucket, now int64) (int, error) {
 		}
 		if ok && !e.live(now) {
 			dead = append(dead, bytes.Clone(k))
+			size += entrySize(len(k), len(v))
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	for _, k := range dead {
 		if err := b.Delete(k); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	return len(dead), nil
+	return len(dead), size, nil
 }

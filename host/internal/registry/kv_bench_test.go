@@ -55,3 +55,26 @@ func BenchmarkKVPut(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkKVPutManyNamespaces writes into one of 200 namespaces, so that
+// the per-namespace bookkeeping is a bucket of its own pages rather than
+// inline data, and new keys keep arriving (the quota path of a new key).
+func BenchmarkKVPutManyNamespaces(b *testing.B) {
+	r := openBench(b, true)
+	value := make([]byte, 128)
+	for i := range 200 {
+		if _, err := r.KVPut("ns-"+strconv.Itoa(i), []byte("k"), value, 0, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	key := []byte("key-0000000")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		copy(key[4:], strconv.Itoa(1000000+i%50000))
+		if _, err := r.KVPut("ns-100", key, value, 0, nil); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

@@ -178,15 +178,52 @@ func (r *Registry) updatePlugin(name string, edit func(*model.Plugin) (bool, err
 // SetKVScope records where the named plugin's KV data lives ("" or
 // model.KVScopeNode, or model.KVScopeCluster). It does not move data.
 func (r *Registry) SetKVScope(name, scope string) (model.Plugin, error) {
-	if scope == model.KVScopeNode {
-		scope = ""
+	return r.SetKVSettings(name, model.KVSettings{Scope: &scope})
+}
+
+// SetKVSettings changes the named plugin's KV scope and limits in one
+// transaction (nil fields keep their value; a limit of 0 removes the
+// plugin's own limit). It does not move data. A scope other than node,
+// cluster or "", or a negative limit, is an *errs.Error of kind Invalid
+// ("invalid_kv_scope", "invalid_kv_limit") and changes nothing.
+func (r *Registry) SetKVSettings(name string, s model.KVSettings) (model.Plugin, error) {
+	if err := checkKVSettings(s); err != nil {
+		return model.Plugin{}, err
 	}
 	p, err := r.updatePlugin(name, func(p *model.Plugin) (bool, error) {
-		changed := p.KVScope != scope
-		p.KVScope = scope
-		return changed, nil
+		old := *p
+		if s.Scope != nil {
+			p.KVScope = *s.Scope
+			if p.KVScope == model.KVScopeNode {
+				p.KVScope = ""
+			}
+		}
+		if s.MaxKeys != nil {
+			p.KVMaxKeys = *s.MaxKeys
+		}
+		if s.MaxBytes != nil {
+			p.KVMaxBytes = *s.MaxBytes
+		}
+		return p.KVScope != old.KVScope || p.KVMaxKeys != old.KVMaxKeys || p.KVMaxBytes != old.KVMaxBytes, nil
 	})
-	return p, wrap("set kv scope", err)
+	return p, wrap("set kv settings", err)
+}
+
+func checkKVSettings(s model.KVSettings) error {
+	if s.Scope != nil && *s.Scope != "" && *s.Scope != model.KVScopeNode && *s.Scope != model.KVScopeCluster {
+		return errs.New(errs.Invalid, "invalid_kv_scope", "kv scope %q is not %q or %q",
+			*s.Scope, model.KVScopeNode, model.KVScopeCluster)
+	}
+	for _, l := range []struct {
+		name string
+		v    *int64
+	}{{"max_keys", s.MaxKeys}, {"max_bytes", s.MaxBytes}} {
+		if l.v != nil && *l.v < 0 {
+			return errs.New(errs.Invalid, "invalid_kv_limit",
+				"kv %s must be a positive number (or 0 for the host default), not %d", l.name, *l.v)
+		}
+	}
+	return nil
 }
 
 // DeletePlugin removes the named plugin, its versions, the blobs no other
@@ -312,7 +349,10 @@ func putPlugin(tx *bolt.Tx, p model.Plugin) error {
 	if err != nil {
 		return fmt.Errorf("encode plugin: %w", err)
 	}
-	return tx.Bucket(bucketPlugins).Put([]byte(p.Name), raw)
+	if err := tx.Bucket(bucketPlugins).Put([]byte(p.Name), raw); err != nil {
+		return err
+	}
+	return syncKVLimits(tx, p)
 }
 
 // putBlob stores wasm under its hash unless it is already there.

@@ -3,6 +3,7 @@ package registry
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -14,7 +15,11 @@ import (
 
 // SchemaVersion is the layout version this build writes. Open migrates an
 // older file forward and refuses a newer one.
-const SchemaVersion = 1
+//
+// Version 2 added KV usage records (kv/NAMESPACE\x00: keys, bytes and the
+// plugin's own limits) and the bytes of all namespaces (the kv bucket's
+// sequence number).
+const SchemaVersion = 2
 
 // Top-level buckets. Every one exists after Open.
 var (
@@ -22,7 +27,7 @@ var (
 	bucketPlugins  = []byte("plugins")  // name → JSON model.Plugin
 	bucketBlobs    = []byte("blobs")    // sha256 hex → wasm bytes
 	bucketRoutes   = []byte("routes")   // id → JSON model.Route
-	bucketKV       = []byte("kv")       // namespace → nested bucket of entries
+	bucketKV       = []byte("kv")       // namespace → nested bucket of entries; namespace+"\x00" → usage (kvquota.go)
 	bucketKeySets  = []byte("keysets")  // name → JWKS document as uploaded
 	bucketTriggers = []byte("triggers") // id → JSON model.Trigger
 
@@ -31,7 +36,9 @@ var (
 
 // migrations[i] upgrades a file from schema version i+1 to i+2, inside the
 // transaction that Open runs. Append only; never edit a published step.
-var migrations []func(tx *bolt.Tx) error
+var migrations = []func(tx *bolt.Tx) error{
+	migrateKVUsage, // 1 → 2
+}
 
 // Options configures Open. The zero value is ready to use.
 type Options struct {
@@ -43,6 +50,13 @@ type Options struct {
 	// NoSync skips fsync on commit (tests and benchmarks only). Default
 	// false: every committed change is durable.
 	NoSync bool
+	// KV bounds the plugin KV data kept in the file; zero fields mean the
+	// defaults documented on KVLimits.
+	KV KVLimits
+	// FreeSpace reports the bytes available to hostd on the file system
+	// holding the file; nil uses statfs(2) on the file's directory. KV
+	// writes are refused while it is below KV.DiskReserve. Tests inject it.
+	FreeSpace func() (uint64, error)
 }
 
 // Registry is hostd's durable store of plugins, versions, Wasm blobs,
@@ -52,6 +66,8 @@ type Registry struct {
 	db   *bolt.DB
 	path string
 	now  func() time.Time
+	kv   KVLimits // with defaults applied
+	disk *diskGuard
 }
 
 // Open opens (creating if needed) the registry file at path, creates the
@@ -76,7 +92,14 @@ func Open(path string, opts Options) (*Registry, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("registry: open %s: %w", path, err)
 	}
-	return &Registry{db: db, path: path, now: opts.Now}, nil
+	kv := opts.KV.withDefaults()
+	probe := opts.FreeSpace
+	if probe == nil {
+		dir := filepath.Dir(path)
+		probe = func() (uint64, error) { return freeSpace(dir) }
+	}
+	return &Registry{db: db, path: path, now: opts.Now, kv: kv,
+		disk: &diskGuard{probe: probe, reserve: uint64(kv.DiskReserve)}}, nil
 }
 
 // initSchema creates missing buckets, then writes the schema version of a

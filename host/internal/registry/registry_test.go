@@ -112,8 +112,9 @@ func TestSchemaVersion(t *testing.T) {
 		stored  string
 		wantErr bool
 	}{
-		{"current", "1", false},
-		{"newer", "2", true},
+		{"current", "2", false},
+		{"older (migrated)", "1", false},
+		{"newer", "3", true},
 		{"unreadable", "one", true},
 		{"zero", "0", true},
 	}
@@ -137,7 +138,7 @@ func TestSchemaVersion(t *testing.T) {
 				t.Fatalf("Open err = %v, want ErrSchema", err)
 			}
 			// The failed Open must have released the file.
-			setSchema(t, path, "1")
+			setSchema(t, path, "2")
 		})
 	}
 }

@@ -149,6 +149,9 @@ func applyPlugin(tx *bolt.Tx, id string, old, raw []byte, blobs map[string][]byt
 	if err := tx.Bucket(bucketPlugins).Put([]byte(id), bytes.Clone(raw)); err != nil {
 		return err
 	}
+	if err := syncKVLimits(tx, p); err != nil {
+		return err
+	}
 	if old == nil {
 		return nil
 	}
