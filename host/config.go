@@ -43,6 +43,13 @@ type Config struct {
 
 	// Logger overrides the logger built from LogLevel (embedding, tests).
 	Logger *slog.Logger `json:"-"`
+	// CompileWorker is an executable that compiles uploaded modules in a
+	// child process, under limits.compile_timeout and
+	// limits.compile_memory_bytes: the hostd binary, or any program whose
+	// main starts with the IsCompileWorker check. Empty compiles in-process
+	// without that budget (a warning is logged). cmd/hostd sets it to
+	// itself.
+	CompileWorker string `json:"-"`
 }
 
 // Limits bound plugins and requests.
@@ -85,6 +92,38 @@ type Limits struct {
 	// below which KV writes are refused, kept for the registry. Default
 	// 256 MiB.
 	KVDiskReserveBytes int64 `json:"kv_disk_reserve_bytes,omitempty"`
+
+	// The sandbox (RELIABILITY.md): what all plugins together may make the
+	// host spend, and when a failing plugin is taken out of service.
+
+	// MaxTotalInstances caps the live instances of all plugin bindings
+	// together (idle ones of other bindings are evicted first; beyond it
+	// requests get 503 host_overloaded). Default 256.
+	MaxTotalInstances int `json:"max_total_instances,omitempty"`
+	// MaxTotalMemoryBytes caps the guest memory of all instances together
+	// (linear memories and grown call stacks). Default half the machine's
+	// memory, between 256 MiB and 8 GiB.
+	MaxTotalMemoryBytes int64 `json:"max_total_memory_bytes,omitempty"`
+	// MaxStackBytes bounds the call stack of one plugin call (deeper
+	// recursion traps). Default 32 MiB.
+	MaxStackBytes int64 `json:"max_stack_bytes,omitempty"`
+	// CompileTimeout and CompileMemoryBytes bound compiling one uploaded
+	// module, which runs in a child process; beyond them the upload gets
+	// 422 compile_budget_exceeded. Defaults "60s" and 1 GiB.
+	CompileTimeout     Duration `json:"compile_timeout,omitempty"`
+	CompileMemoryBytes int64    `json:"compile_memory_bytes,omitempty"`
+	// LongCallAfter is when a plugin call counts as long; long calls of
+	// all plugins share LongCallCPUs cores, taking turns. Defaults "10ms"
+	// and the number of cores minus one (at least 1).
+	LongCallAfter Duration `json:"long_call_after,omitempty"`
+	LongCallCPUs  int      `json:"long_call_cpus,omitempty"`
+	// Quarantine says when a binding whose calls keep failing is taken out
+	// of service, and for how long.
+	Quarantine QuarantineLimits `json:"quarantine,omitempty"`
+	// Module bounds every dimension of an uploaded module; beyond one, the
+	// upload gets 422 module_over_limit. The defaults admit every plugin
+	// the Go and TinyGo toolchains build.
+	Module ModuleLimits `json:"module,omitempty"`
 }
 
 // ServerConfig sets net/http server limits.
@@ -208,6 +247,7 @@ func (c Config) Validate() error {
 	if c.NATS.SyncInterval < 0 {
 		errs = append(errs, errors.New("nats.sync_interval: must not be negative (0 fsyncs every write)"))
 	}
+	errs = append(errs, c.Limits.validateSandbox()...)
 	errs = append(errs, c.Cluster.validate()...)
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)

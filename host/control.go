@@ -116,11 +116,17 @@ func bindingError(routeID string, err error) error {
 	case errors.As(err, new(*engine.ABIError)):
 		var abiErr *engine.ABIError
 		errors.As(err, &abiErr)
+		if code, ok := budgetCode(abiErr); ok {
+			return errs.Wrap(err, errs.Unprocessable, code, "route %q: a plugin cannot be loaded: %s", routeID, abiErr.Reason)
+		}
 		return errs.Wrap(err, errs.Unprocessable, "abi_mismatch",
 			"route %q: a plugin is not a usable hostd ABI v1 module: %s", routeID, abiErr.Reason)
 	case errors.Is(err, engine.ErrTimeout):
 		return errs.Wrap(err, errs.Unprocessable, "plugin_start_timeout",
 			"route %q: a plugin did not start and configure within the configure timeout", routeID)
+	case errors.Is(err, engine.ErrOverloaded):
+		return errs.Wrap(err, errs.Unavailable, "host_overloaded",
+			"route %q: hostd has no plugin capacity left to start its plugins (limits.max_total_instances, limits.max_total_memory_bytes); retry later", routeID)
 	}
 	return errs.Wrap(err, errs.Unprocessable, "plugin_start_failed",
 		"route %q: a plugin failed to start with this configuration", routeID)
@@ -144,10 +150,25 @@ func compileError(err error) error {
 		if abiErr.NotWasm {
 			return errs.Wrap(err, errs.Invalid, "not_wasm", "the upload is not a WebAssembly module")
 		}
+		if code, ok := budgetCode(abiErr); ok {
+			return errs.New(errs.Unprocessable, code, "the module is refused: %s", abiErr.Reason)
+		}
 		return errs.New(errs.Unprocessable, "abi_mismatch",
 			"the module is not a usable hostd ABI v1 plugin: %s", abiErr.Reason)
 	}
 	return fmt.Errorf("host: compile: %w", err)
+}
+
+// budgetCode is the API code of a module refused for its size or its
+// compile cost rather than its ABI.
+func budgetCode(e *engine.ABIError) (string, bool) {
+	switch {
+	case e.OverLimit:
+		return "module_over_limit", true
+	case e.Budget:
+		return "compile_budget_exceeded", true
+	}
+	return "", false
 }
 
 var _ admin.Control = (*control)(nil)

@@ -2,10 +2,12 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/hostd/hostd/host/internal/dataplane"
+	"github.com/hostd/hostd/host/internal/engine"
 	"github.com/hostd/hostd/host/internal/errs"
 	"github.com/hostd/hostd/host/internal/model"
 	"github.com/hostd/hostd/host/internal/registry"
@@ -13,9 +15,7 @@ import (
 
 // UploadPlugin implements admin.Control.
 func (c *control) UploadPlugin(ctx context.Context, name string, wasm []byte, activate bool) (model.PluginVersion, bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, created, err := c.upload(ctx, name, wasm, activate)
+	v, created, err := c.compileAndUpload(ctx, name, wasm, activate)
 	switch {
 	case err != nil:
 		c.h.metrics.Upload("rejected")
@@ -27,12 +27,51 @@ func (c *control) UploadPlugin(ctx context.Context, name string, wasm []byte, ac
 	return v, created, err
 }
 
-func (c *control) upload(ctx context.Context, name string, wasm []byte, activate bool) (model.PluginVersion, bool, error) {
+// compileAndUpload compiles and probes the module before it takes the
+// control-plane lock: both are bounded (compile budget, configure
+// timeout), and neither may hold up other admin writes while it runs.
+func (c *control) compileAndUpload(ctx context.Context, name string, wasm []byte, activate bool) (model.PluginVersion, bool, error) {
 	mod, err := c.h.eng.Compile(ctx, wasm)
 	if err != nil {
 		return model.PluginVersion{}, false, compileError(err)
 	}
 	defer mod.Release(ctx)
+	probed := false
+	if !c.storedSHA(name, mod.SHA256()) {
+		if err := probe(ctx, mod, name); err != nil {
+			return model.PluginVersion{}, false, err
+		}
+		probed = true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.upload(ctx, name, wasm, activate, mod, probed)
+}
+
+// storedSHA reports whether plugin name already has a version with sha.
+func (c *control) storedSHA(name, sha string) bool {
+	p, err := c.h.reg.Plugin(name)
+	return err == nil && slices.ContainsFunc(p.Versions, func(v model.PluginVersion) bool { return v.SHA256 == sha })
+}
+
+// probe instantiates the module once to prove that it starts.
+func probe(ctx context.Context, mod *engine.Module, name string) error {
+	if err := mod.Probe(ctx, name); err != nil {
+		if errors.Is(err, engine.ErrOverloaded) {
+			return errs.Wrap(err, errs.Unavailable, "host_overloaded",
+				"hostd has no plugin capacity left to start the plugin (limits.max_total_instances, limits.max_total_memory_bytes); retry later")
+		}
+		if errors.Is(err, engine.ErrTimeout) {
+			return errs.Wrap(err, errs.Unprocessable, "plugin_start_timeout",
+				"the plugin did not start (instantiate and _initialize) within the configure timeout")
+		}
+		return errs.Wrap(err, errs.Unprocessable, "plugin_start_failed",
+			"the plugin failed to start (instantiate and _initialize)")
+	}
+	return nil
+}
+
+func (c *control) upload(ctx context.Context, name string, wasm []byte, activate bool, mod *engine.Module, probed bool) (model.PluginVersion, bool, error) {
 	st, err := c.h.reg.State()
 	if err != nil {
 		return model.PluginVersion{}, false, err
@@ -47,9 +86,10 @@ func (c *control) upload(ctx context.Context, name string, wasm []byte, activate
 			return v, false, err
 		}
 	}
-	if err := mod.Probe(ctx, name); err != nil {
-		return model.PluginVersion{}, false, errs.Wrap(err, errs.Unprocessable, "plugin_start_failed",
-			"the plugin failed to start (instantiate and _initialize)")
+	if !probed { // stored concurrently, then deleted: rare
+		if err := probe(ctx, mod, name); err != nil {
+			return model.PluginVersion{}, false, err
+		}
 	}
 	next, err := c.h.reg.NextVersion(name)
 	if err != nil {
@@ -152,6 +192,7 @@ func (c *control) PutRoute(ctx context.Context, rt model.Route) (model.Route, bo
 	if err := validateRoute(rt); err != nil {
 		return model.Route{}, false, err
 	}
+	defer c.preload(ctx, rt.Bindings())()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, b := range rt.Bindings() {
@@ -186,6 +227,33 @@ func (c *control) PutRoute(ctx context.Context, rt model.Route) (model.Route, bo
 	c.publish(ctx, registry.RecordRoute, rt.ID)
 	c.h.event("route.changed", map[string]any{"route": rt.ID, "created": created})
 	return stored, created, nil
+}
+
+// preload compiles the modules bindings use, before the caller takes the
+// control-plane lock, so that a compile (bounded by its budget, but up to
+// seconds for a big module whose code is not cached) does not hold up
+// other writers. It returns the release of the references it took;
+// problems are left for the locked path to report.
+func (c *control) preload(ctx context.Context, bindings []model.Binding) func() {
+	st, err := c.h.reg.State()
+	if err != nil {
+		return func() {}
+	}
+	var mods []*engine.Module
+	for _, b := range bindings {
+		rb, err := resolveBinding(st, b)
+		if err != nil {
+			continue
+		}
+		if m, err := c.h.eng.Load(ctx, rb.SHA256, c.h.reg.Wasm); err == nil {
+			mods = append(mods, m)
+		}
+	}
+	return func() {
+		for _, m := range mods {
+			m.Release(ctx)
+		}
+	}
 }
 
 // Routes implements admin.Control.

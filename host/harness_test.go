@@ -20,6 +20,9 @@ import (
 var sharedCache string
 
 func TestMain(m *testing.M) {
+	if host.IsCompileWorker() { // the test hosts compile in this binary, as cmd/hostd does
+		os.Exit(host.RunCompileWorker())
+	}
 	dir, err := os.MkdirTemp("", "hostd-test-cache-")
 	if err != nil {
 		panic(err)
@@ -54,7 +57,7 @@ func testLogger() *slog.Logger {
 func startHost(t testing.TB, mutate func(*host.Config)) *testHost {
 	t.Helper()
 	cfg := host.Config{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: t.TempDir(),
-		CacheDir: sharedCache, Logger: testLogger()}
+		CacheDir: sharedCache, Logger: testLogger(), CompileWorker: host.SelfCompileWorker()}
 	if mutate != nil {
 		mutate(&cfg)
 	}

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -137,7 +139,7 @@ func (h *Host) startEngine(ctx context.Context) error {
 	var err error
 	h.kv = newKVRouter(h.reg, h.bus, h.replicas(), h.log) // the bus started before the engine
 	h.kv.setScopes(h.reg)
-	h.eng, err = engine.New(ctx, engine.Config{
+	ecfg := engine.Config{
 		CacheDir:            h.cfg.CacheDir,
 		MemoryLimitPages:    l.MemoryPages,
 		CallTimeout:         l.CallTimeout.or(0),
@@ -154,7 +156,12 @@ func (h *Host) startEngine(ctx context.Context) error {
 		Messenger:           messenger{h.bus},
 		Observer:            h.metrics,
 		Logger:              h.log,
-	})
+	}
+	h.cfg.engineSandbox(&ecfg)
+	if h.cfg.CompileWorker == "" {
+		h.log.Warn("compile isolation is off: uploaded modules compile in-process without a time or memory budget (set Config.CompileWorker)")
+	}
+	h.eng, err = engine.New(ctx, ecfg)
 	if err != nil {
 		return fmt.Errorf("host: %w", err)
 	}
@@ -162,6 +169,7 @@ func (h *Host) startEngine(ctx context.Context) error {
 	// send their requests through it.
 	h.plane = dataplane.New(dataplane.Config{Engine: h.eng, Wasm: h.reg.Wasm, Metrics: h.metrics,
 		Logger: h.log, MaxBodyBytes: l.MaxBodyBytes, NATS: h.bus})
+	h.metrics.WatchSandbox(h.quarantinedMetrics, h.capacityMetrics)
 	return nil
 }
 
@@ -235,6 +243,15 @@ func (h *Host) Ready() error {
 	}
 	if err := h.bus.Ready(); err != nil {
 		return err
+	}
+	if bad := h.plane.Unavailable(); len(bad) > 0 {
+		ids := make([]string, 0, len(bad))
+		for id, why := range bad {
+			ids = append(ids, id+": "+why)
+		}
+		slices.Sort(ids)
+		return &admin.RoutesUnavailableError{Count: len(bad),
+			Detail: "routes that cannot be served: " + strings.Join(ids, "; ")}
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ func (c *control) PutTrigger(ctx context.Context, t model.Trigger) (model.Trigge
 	if _, err := trigger.Resolve(t); err != nil {
 		return model.Trigger{}, false, errs.New(errs.Invalid, "invalid_trigger", "trigger %q: %v", t.ID, err)
 	}
+	defer c.preload(ctx, []model.Binding{t.Binding()})()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st, err := c.h.reg.State()

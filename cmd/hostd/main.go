@@ -24,6 +24,9 @@ import (
 var version = "dev"
 
 func main() {
+	if host.IsCompileWorker() { // hostd runs itself to compile uploads
+		os.Exit(host.RunCompileWorker())
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
@@ -113,6 +116,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if *peers != "" {
 		cfg.Cluster.Peers = splitList(*peers)
 	}
+	cfg.CompileWorker = host.SelfCompileWorker()
 
 	h, err := host.New(cfg)
 	if err != nil {

@@ -81,6 +81,9 @@ func (f *fakeControl) SetKV(_ context.Context, name string, s model.KVSettings) 
 	return *p, nil
 }
 
+// PluginHealth reports no quarantined binding.
+func (f *fakeControl) PluginHealth(context.Context, string) []model.PoolHealth { return nil }
+
 // PluginKV reports 3 keys of 120 bytes and the plugin's limits, defaulting
 // to 100 keys and 1000 bytes.
 func (f *fakeControl) PluginKV(_ context.Context, name string) (model.KVUsage, error) {

@@ -9,22 +9,27 @@ import (
 )
 
 // pluginView is a plugin as GET /v1/plugins/{name} shows it: the stored
-// record and, under "kv", what its KV namespace holds and may hold on the
-// node answering.
+// record; under "kv", what its KV namespace holds and may hold on the node
+// answering; under "quarantine", its bindings on that node that are out of
+// service after repeated failures.
 type pluginView struct {
 	model.Plugin
-	KV *model.KVUsage `json:"kv,omitempty"`
+	KV         *model.KVUsage     `json:"kv,omitempty"`
+	Quarantine []model.PoolHealth `json:"quarantine,omitempty"`
 }
 
-// view adds the plugin's KV usage; if that cannot be read the view goes
-// without it (and the reason is logged), since the record itself was read.
+// view adds the plugin's KV usage and quarantined bindings; if the usage
+// cannot be read the view goes without it (and the reason is logged),
+// since the record itself was read.
 func (s *server) view(r *http.Request, p model.Plugin) pluginView {
+	v := pluginView{Plugin: p, Quarantine: s.ctl.PluginHealth(r.Context(), p.Name)}
 	u, err := s.ctl.PluginKV(r.Context(), p.Name)
 	if err != nil {
 		s.log.WarnContext(r.Context(), "admin: reading plugin kv usage", "plugin", p.Name, "err", err.Error())
-		return pluginView{Plugin: p}
+		return v
 	}
-	return pluginView{Plugin: p, KV: &u}
+	v.KV = &u
+	return v
 }
 
 // kvRequest is the body of PUT /v1/plugins/{name}/kv. The limits are raw so

@@ -32,6 +32,9 @@ type Control interface {
 	SetKV(ctx context.Context, name string, s model.KVSettings) (model.Plugin, error)
 	// PluginKV reports what the plugin's KV namespace holds and may hold.
 	PluginKV(ctx context.Context, name string) (model.KVUsage, error)
+	// PluginHealth lists the plugin's bindings that are quarantined or
+	// probing (none: an empty list).
+	PluginHealth(ctx context.Context, name string) []model.PoolHealth
 	// DeletePlugin removes the plugin and all its versions.
 	DeletePlugin(ctx context.Context, name string) error
 	// PutRoute creates or replaces the route with r.ID.
@@ -199,6 +202,17 @@ func (s *server) authed(h handlerFunc) http.Handler {
 	return s.authorize(s.handle(h))
 }
 
+// RoutesUnavailableError is the error Options.Ready returns when the host
+// runs but some stored routes cannot be served: /readyz answers 503
+// routes_unavailable with the count (the details, which may name
+// plugins, go to the log only: /readyz needs no token).
+type RoutesUnavailableError struct {
+	Count  int
+	Detail string
+}
+
+func (e *RoutesUnavailableError) Error() string { return e.Detail }
+
 // healthz reports that the process is alive.
 func (s *server) healthz(w http.ResponseWriter, _ *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -211,6 +225,11 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) error {
 	if s.ready != nil {
 		if err := s.ready(); err != nil {
 			s.log.WarnContext(r.Context(), "admin: not ready", "err", err.Error())
+			var ru *RoutesUnavailableError
+			if errors.As(err, &ru) {
+				return newError(http.StatusServiceUnavailable, "routes_unavailable",
+					"%d of the stored routes cannot be served (they answer 503 route_unavailable); the hostd log names them and why", ru.Count)
+			}
 			return newError(http.StatusServiceUnavailable, "not_ready",
 				"hostd is not ready yet; retry shortly (the reason is in the hostd log)")
 		}

@@ -16,7 +16,7 @@ import (
 // break the route they touch; this tolerance is for state loaded at start).
 // The caller must Swap or Discard the result.
 func (p *Plane) Build(ctx context.Context, routes []RouteInput) *Generation {
-	g := &Generation{p: p, Errors: map[string]error{}}
+	g := &Generation{p: p, Errors: map[string]error{}, routesOf: map[*sharedPool][]string{}}
 	g.refs.Store(1)
 	usedUpstreams := map[string]bool{}
 	defer p.keepUpstreams(usedUpstreams)
@@ -75,6 +75,7 @@ func (p *Plane) buildRoute(ctx context.Context, g *Generation, in RouteInput, us
 			return nil, fmt.Errorf("plugin %s version %d: %w", b.Plugin, b.Version, err)
 		}
 		g.pools = append(g.pools, sp)
+		g.routesOf[sp] = append(g.routesOf[sp], in.Route.ID)
 		rt.chain = append(rt.chain, element{pool: sp.pool, failOpen: b.FailOpen})
 	}
 	return rt, nil

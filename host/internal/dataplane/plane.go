@@ -90,6 +90,8 @@ type Generation struct {
 	handler http.Handler
 	refs    atomic.Int64 // 1 for being current + 1 per in-flight request
 	pools   []*sharedPool
+	// routesOf lists, for each pool, the routes of this generation using it.
+	routesOf map[*sharedPool][]string
 	// Errors holds the routes that could not be built, by ID. They answer
 	// 503 route_unavailable.
 	Errors map[string]error

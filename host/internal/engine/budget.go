@@ -123,3 +123,16 @@ func (b *budget) nextPool() *Pool {
 func clampBudget(n int64) int64 {
 	return min(max(n, 256<<20), 8<<30)
 }
+
+// Capacity is the engine-wide budget and what is in use.
+type Capacity struct {
+	Instances, MaxInstances     int64
+	MemoryBytes, MaxMemoryBytes int64
+}
+
+// Capacity reports the engine-wide budget and its use.
+func (e *Engine) Capacity() Capacity {
+	b := e.budget
+	return Capacity{Instances: b.instances.Load(), MaxInstances: b.maxInstances,
+		MemoryBytes: b.memory.Load(), MaxMemoryBytes: b.maxMemory}
+}

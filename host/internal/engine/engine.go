@@ -65,7 +65,7 @@ type Config struct {
 	MaxTotalMemoryBytes int64
 	// CompileTimeout and CompileMemoryBytes bound compiling one module;
 	// beyond them the upload is refused (ABIError with Budget set). They
-	// are enforced when CompileWorker is set. Defaults 60s and 2 GiB.
+	// are enforced when CompileWorker is set. Defaults 60s and 1 GiB.
 	CompileTimeout     time.Duration
 	CompileMemoryBytes int64
 	// CompileWorker is the command (argv) of a compile worker: a binary
@@ -155,7 +155,7 @@ func (c Config) withDefaults() Config {
 		c.CompileTimeout = time.Minute
 	}
 	if c.CompileMemoryBytes <= 0 {
-		c.CompileMemoryBytes = 2 << 30
+		c.CompileMemoryBytes = 1 << 30
 	}
 	if c.MaxConcurrentCompiles <= 0 {
 		c.MaxConcurrentCompiles = 2

@@ -62,6 +62,23 @@ type KVUsage struct {
 	MaxBytes int64  `json:"max_bytes"`
 }
 
+// PoolHealth is one binding of a plugin version (the instances for one
+// configuration) that is quarantined after repeated failures, or probing
+// (its quarantine ended and one call is being tried). The admin API shows
+// these in a plugin's "quarantine" list.
+type PoolHealth struct {
+	Version int    `json:"version"`
+	State   string `json:"state"` // "quarantined" or "probing"
+	// Failures counts consecutive failed calls; Quarantines the
+	// quarantines in a row (each twice as long as the one before).
+	Failures    int       `json:"failures"`
+	Quarantines int       `json:"quarantines"`
+	Until       time.Time `json:"until"`
+	Reason      string    `json:"reason"`
+	Routes      []string  `json:"routes,omitempty"`
+	Triggers    []string  `json:"triggers,omitempty"`
+}
+
 // Version returns the version numbered n and whether it exists.
 func (p *Plugin) Version(n int) (PluginVersion, bool) {
 	for _, v := range p.Versions {

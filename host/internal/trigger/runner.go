@@ -13,6 +13,7 @@ import (
 	"github.com/hostd/hostd/host/internal/bus"
 	"github.com/hostd/hostd/host/internal/engine"
 	"github.com/hostd/hostd/host/internal/model"
+	"golang.org/x/time/rate"
 )
 
 // runner delivers one trigger's messages to its plugin.
@@ -24,6 +25,7 @@ type runner struct {
 	pool *engine.Pool
 	sem  chan struct{}
 	log  *slog.Logger
+	logl *rate.Limiter // failure warnings: a failing plugin must not flood the log
 
 	wg     sync.WaitGroup
 	unsub  func()
@@ -99,13 +101,20 @@ func (r *runner) handle(m *bus.Msg) {
 		r.settleAuto(m, abi.DispositionAck)
 		return
 	}
-	if err != nil {
+	if err != nil && r.logl.Allow() {
 		r.log.Warn("on_message failed", "subject", m.Subject, "delivered", m.Delivered, "error", err)
-	} else {
+	} else if err == nil {
 		r.log.Debug("on_message returned", "status", st.String(), "subject", m.Subject, "delivered", m.Delivered)
 	}
 	if !m.IsJetStream() {
 		r.m.cfg.Observe(r.t.ID, OutcomeFailed)
+		return
+	}
+	var q *engine.QuarantinedError
+	if errors.As(err, &q) { // redeliver once the quarantine is over
+		if st := r.settle(m, abi.DispositionNak, q.RetryAfter); st != abi.StatusOK && r.logl.Allow() {
+			r.log.Warn("settle failed; the server redelivers after ack_wait", "disposition", "nak", "status", st.String())
+		}
 		return
 	}
 	r.settleAuto(m, abi.DispositionNak)

@@ -10,6 +10,7 @@ import (
 	"github.com/hostd/hostd/host/internal/bus"
 	"github.com/hostd/hostd/host/internal/engine"
 	"github.com/hostd/hostd/host/internal/model"
+	"golang.org/x/time/rate"
 )
 
 // Defaults of a trigger's optional fields.
@@ -149,7 +150,7 @@ func (m *Manager) Start(ctx context.Context, t model.Trigger, key string, pool *
 		return err
 	}
 	r := &runner{m: m, t: t, s: s, key: key, pool: pool, sem: make(chan struct{}, s.Concurrency),
-		log: m.cfg.Logger.With("trigger", t.ID, "plugin", t.Plugin)}
+		log: m.cfg.Logger.With("trigger", t.ID, "plugin", t.Plugin), logl: rate.NewLimiter(10, 20)}
 	if err := r.start(ctx); err != nil {
 		pool.Close()
 		return fmt.Errorf("trigger %s: %w", t.ID, err)
@@ -201,4 +202,30 @@ func (m *Manager) Close() {
 	for _, id := range m.IDs() {
 		m.Stop(id)
 	}
+}
+
+// Unhealthy returns, for each running trigger of plugin ("" for every
+// plugin) whose pool is quarantined or probing, the trigger, the plugin
+// version and the pool's failure record.
+func (m *Manager) Unhealthy(plugin string) []TriggerHealth {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []TriggerHealth
+	for id, r := range m.running {
+		if plugin != "" && r.t.Plugin != plugin {
+			continue
+		}
+		if h := r.pool.Health(); h.State != engine.HealthOK {
+			b := r.pool.Binding()
+			out = append(out, TriggerHealth{Trigger: id, Plugin: b.Plugin, Version: b.Version, Health: h})
+		}
+	}
+	return out
+}
+
+// TriggerHealth is a trigger whose pool is not healthy.
+type TriggerHealth struct {
+	Trigger, Plugin string
+	Version         int
+	engine.Health
 }

@@ -1,6 +1,7 @@
 package trigger
 
 import (
+	"golang.org/x/time/rate"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ func TestResolveRejects(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
-	r := &runner{}
+	r := &runner{logl: rate.NewLimiter(10, 20)}
 	want := []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 32 * time.Second, time.Minute, time.Minute, time.Minute}
 	for i, w := range want {
 		if got := r.backoff(uint64(i + 1)); got != w {
