@@ -99,4 +99,3 @@ func TestPercentile(t *testing.T) {
 		t.Errorf("p99 of one = %v", got)
 	}
 }
-

@@ -2,6 +2,7 @@ package hostile
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -70,18 +71,36 @@ func quarantine(t *testing.T, wasm []byte, budget time.Duration) {
 	t.Logf("first plugin_quarantined answer after %s", quarantinedAt.Round(time.Millisecond))
 
 	// Quarantined answers are fast, say when to retry, and create nothing.
-	var ds []time.Duration
-	for i := 0; i < 100; i++ {
-		r := h.Data("/bad", deadlineBound+time.Second)
-		ds = append(ds, r.Took)
-		if !r.Is(503, "plugin_quarantined") || r.Header.Get("Retry-After") == "" {
-			t.Fatalf("request %d to the quarantined route: want 503 plugin_quarantined with Retry-After, got %s (Retry-After %q)",
-				i+1, r, r.Header.Get("Retry-After"))
+	// A short first backoff may end during the sequential requests: the
+	// first answer that is not quarantined (a retry) ends them.
+	var qds []time.Duration
+	quarantined := func(r Resp, what string) {
+		if r.Header.Get("Retry-After") == "" {
+			t.Errorf("%s: a 503 plugin_quarantined without Retry-After: %s", what, r)
+		}
+		qds = append(qds, r.Took)
+	}
+	for _, r := range res {
+		if r.Is(503, "plugin_quarantined") {
+			quarantined(r, "crash loop")
 		}
 	}
-	if p50 := Percentile(ds, 50); p50 > QuarantineP50 {
-		t.Errorf("quarantined answers: want p50 < %s, got %s (max %s)", QuarantineP50, fmtDur(p50), fmtDur(Percentile(ds, 100)))
+	for i := 0; i < 100; i++ {
+		r := h.Data("/bad", deadlineBound+time.Second)
+		if !r.Is(503, "plugin_quarantined") {
+			t.Logf("sequential request %d after the quarantine began: %s (backoff over)", i+1, r)
+			break
+		}
+		quarantined(r, fmt.Sprintf("sequential request %d", i+1))
 	}
+	if p50 := Percentile(qds, 50); p50 > QuarantineP50 {
+		t.Errorf("quarantined answers: want p50 < %s, got %s over %d (max %s)", QuarantineP50, fmtDur(p50), len(qds), fmtDur(Percentile(qds, 100)))
+	}
+	if v, ok := mustMetrics(t, h).Sum("hostd_plugin_quarantined", nil); !ok || v <= 0 {
+		t.Errorf("/metrics: want hostd_plugin_quarantined > 0, got %v (present %v)", v, ok)
+	}
+	entry := checkQuarantineEntry(t, h, "bad")
+	m1 = mustMetrics(t, h)
 	s = h.Siege("/bad", attackConns, deadlineBound+time.Second)
 	time.Sleep(2 * time.Second)
 	res = s.Stop()
@@ -89,10 +108,6 @@ func quarantine(t *testing.T, wasm []byte, budget time.Duration) {
 	if rate := float64(creations(m1, m2, "bad")) / 2; rate > MaxInstanceCreationsPerSecond {
 		t.Errorf("while quarantined: want under %d instance creations/s, got %.0f/s (%s)", MaxInstanceCreationsPerSecond, rate, summarize(res))
 	}
-	if v, ok := m2.Sum("hostd_plugin_quarantined", nil); !ok || v <= 0 {
-		t.Errorf("/metrics: want hostd_plugin_quarantined > 0, got %v (present %v)", v, ok)
-	}
-	entry := checkQuarantineEntry(t, h, "bad")
 
 	// A good version serves once the backoff is over.
 	h.MustUpload("bad", testwasm.Hello)
