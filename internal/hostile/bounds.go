@@ -18,8 +18,10 @@ const (
 	// than the 5 s default to keep the suite fast; what is tested (an
 	// upload ends within it) does not depend on the value.
 	ConfigureTimeout = 2 * time.Second
-	// ShutdownTimeout is server.shutdown_timeout of every child.
-	ShutdownTimeout = 5 * time.Second
+	// ShutdownTimeout is server.shutdown_timeout of every child: shorter
+	// than the 30 s default, since every in-flight call must end within
+	// CallTimeout + Margin anyway.
+	ShutdownTimeout = 3 * time.Second
 	// ShutdownGrace is what a SIGTERMed child may take past ShutdownTimeout
 	// to close plugins and the registry and exit.
 	ShutdownGrace = time.Second

@@ -44,7 +44,7 @@ func fmtDur(d time.Duration) string {
 const (
 	probeRequestTimeout = 2 * time.Second
 	probeMaxTimeouts    = 3
-	probeBudget         = 6 * time.Second
+	probeBudget         = 4 * time.Second
 )
 
 // Probe sends n sequential GETs of path on one keep-alive connection and
