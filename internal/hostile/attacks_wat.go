@@ -32,7 +32,7 @@ func HeaderBombWAT(count, size int) string {
 // KVFillWAT puts fresh keys (now() and a counter: 16 bytes) with values of
 // valueSize zero bytes, up to puts per request and for at most 700 ms. The
 // first refusal answers 507 "kv_put status N" (N the status digit); else
-// 200 "kv_put".
+// 200 with the number of puts done, in decimal.
 func KVFillWAT(valueSize, puts int) string {
 	pages := 2 + (valueSize+65535)/65536
 	return fmt.Sprintf(`(module
@@ -61,7 +61,14 @@ func KVFillWAT(valueSize, puts int) string {
             (return (i32.const 1))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $put)))
-    (drop (call $send_response (i32.const 200) (i32.const 32) (i32.const 6)))
+    ;; 200 "N": the puts done, in decimal, written backwards to end at 96
+    (local.set $s (i32.const 96))
+    (loop $digit
+      (local.set $s (i32.sub (local.get $s) (i32.const 1)))
+      (i32.store8 (local.get $s) (i32.add (i32.const 48) (i32.rem_u (local.get $i) (i32.const 10))))
+      (local.set $i (i32.div_u (local.get $i) (i32.const 10)))
+      (br_if $digit (local.get $i)))
+    (drop (call $send_response (i32.const 200) (local.get $s) (i32.sub (i32.const 96) (local.get $s))))
     (i32.const 1)))`, pages, puts, valueSize)
 }
 

@@ -62,6 +62,9 @@ const (
 	// the registry itself).
 	KVQuotaBytes = 64 << 20
 	KVFileSlack  = 32 << 20
+	// KVQuotaKeys is the per-plugin key quota default; a fill writing 10 %
+	// more keys without a refusal fails.
+	KVQuotaKeys = 100_000
 
 	// QuarantineP50 bounds the median latency of a quarantined answer.
 	QuarantineP50 = 5 * time.Millisecond

@@ -66,11 +66,10 @@ func (r Resp) String() string {
 	return s
 }
 
-// NewClient returns a client with its own connection pool.
+// NewClient returns a client with its own connection pool. It has no
+// timeout of its own: every request made through Do or DoCtx has one.
 func NewClient() *http.Client {
-	return &http.Client{Transport: &http.Transport{
-		MaxIdleConnsPerHost: 4, DisableCompression: true, ResponseHeaderTimeout: 0,
-	}}
+	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4, DisableCompression: true}}
 }
 
 // Do sends one request with a deadline of timeout. It never blocks longer

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,15 +38,21 @@ func kvQuota(t *testing.T, valueSize, puts, requests int) {
 		checkWatch(t, healthz, api)
 	}()
 	var refusal Resp
-	refusedAt, after := -1, 0
+	refusedAt, after, keys := -1, 0, 0
 	var sizes []string
 	for i := 0; i < requests; i++ {
 		r := h.Data("/fill", deadlineBound+2*time.Second)
 		size := fileSize(t, db)
+		if n, err := strconv.Atoi(string(r.Body)); r.Status == 200 && err == nil {
+			keys += n
+		}
 		sizes = append(sizes, fmt.Sprintf("%d:%s→%.0fMiB", i+1, short(r), float64(size)/(1<<20)))
+		if keys > KVQuotaKeys+KVQuotaKeys/10 {
+			t.Fatalf("KV fill: %d keys written in %d requests, past the key quota %d + 10%%, without a refusal", keys, i+1, KVQuotaKeys)
+		}
 		if size > bound {
-			t.Fatalf("KV fill: registry.db grew to %s (from %s) after %d requests, past the bound %s = start + quota %s + slack %s, without a refusal; requests: %s",
-				MiB(uint64(size)), MiB(uint64(start)), i+1, MiB(uint64(bound)), MiB(KVQuotaBytes), MiB(KVFileSlack), strings.Join(sizes, " "))
+			t.Fatalf("KV fill: registry.db grew to %s (from %s) after %d requests (%d keys), past the bound %s = start + quota %s + slack %s, without a refusal; requests: %s",
+				MiB(uint64(size)), MiB(uint64(start)), i+1, keys, MiB(uint64(bound)), MiB(KVQuotaBytes), MiB(KVFileSlack), strings.Join(sizes, " "))
 		}
 		if r.Status == 507 && strings.HasPrefix(string(r.Body), "kv_put status ") {
 			if refusedAt < 0 {
@@ -56,10 +63,11 @@ func kvQuota(t *testing.T, valueSize, puts, requests int) {
 			}
 		}
 	}
-	t.Logf("KV fill (%d-byte values, ≤%d puts a request): registry.db %s → %s; requests: %s",
-		valueSize, puts, MiB(uint64(start)), MiB(uint64(fileSize(t, db))), strings.Join(sizes, " "))
+	t.Logf("KV fill (%d-byte values, ≤%d puts a request): %d keys, registry.db %s → %s; requests: %s",
+		valueSize, puts, keys, MiB(uint64(start)), MiB(uint64(fileSize(t, db))), strings.Join(sizes, " "))
 	if refusedAt < 0 {
-		t.Fatalf("KV fill: no kv_put refusal in %d requests (registry.db %s, bound %s)", requests, MiB(uint64(fileSize(t, db))), MiB(uint64(bound)))
+		t.Fatalf("KV fill: no kv_put refusal in %d requests (%d keys, registry.db %s, bound %s)",
+			requests, keys, MiB(uint64(fileSize(t, db))), MiB(uint64(bound)))
 	}
 	t.Logf("first refusal at request %d: %s", refusedAt, refusal)
 	before := fileSize(t, db)

@@ -32,7 +32,7 @@ func TestLongCallTreeSweep(t *testing.T) {
 // TestLongKVKeyQuota fills KV with small values until the per-plugin key
 // quota (100000 keys by default) refuses further puts.
 func TestLongKVKeyQuota(t *testing.T) {
-	kvQuota(t, 16, 5000, 300)
+	kvQuota(t, 16, 5000, 1000) // ends at the refusal or past 110000 keys
 }
 
 // TestLongDeepRecursionWide runs the recursion attack on 8 bindings × 8
