@@ -19,6 +19,7 @@ import (
 	"github.com/hostd/hostd/host/internal/bus"
 	"github.com/hostd/hostd/host/internal/dataplane"
 	"github.com/hostd/hostd/host/internal/engine"
+	"github.com/hostd/hostd/host/internal/journal"
 	"github.com/hostd/hostd/host/internal/metrics"
 	"github.com/hostd/hostd/host/internal/policy"
 	"github.com/hostd/hostd/host/internal/registry"
@@ -35,24 +36,27 @@ type Host struct {
 	cfg Config
 	log *slog.Logger
 
-	reg     *registry.Registry
-	bus     *bus.Bus
-	trig    *trigger.Manager
-	repl    *replica.Replicator
-	kv      *kvRouter
-	busCfg  bus.Config
-	eng     *engine.Engine
-	plane   *dataplane.Plane
-	metrics *metrics.Metrics
-	ctl     *control
-	limits  *policy.Limiters
-	brk     *policy.Breakers
-	keys    *keySets
+	reg      *registry.Registry
+	bus      *bus.Bus
+	trig     *trigger.Manager
+	repl     *replica.Replicator
+	kv       *kvRouter
+	busCfg   bus.Config
+	eng      *engine.Engine
+	plane    *dataplane.Plane
+	metrics  *metrics.Metrics
+	ctl      *control
+	limits   *policy.Limiters
+	brk      *policy.Breakers
+	keys     *keySets
+	journal  *journal.Journal
+	suspects *crashSuspects
 
 	data, adm       *http.Server
 	dataLn, adminLn net.Listener
 	serveErr        chan error
 	stopping        atomic.Bool
+	started         bool // Start succeeded
 	stopSweep       context.CancelFunc
 	wg              sync.WaitGroup
 }
@@ -103,6 +107,9 @@ func (h *Host) Start(ctx context.Context) (err error) {
 		return fmt.Errorf("host: %w", err)
 	}
 	h.metrics = metrics.New()
+	if err := h.openJournal(); err != nil {
+		return err
+	}
 	if err := h.startEngine(ctx); err != nil {
 		return err
 	}
@@ -122,6 +129,7 @@ func (h *Host) Start(ctx context.Context) (err error) {
 	h.stopSweep = cancel
 	h.wg.Add(1)
 	go h.sweepKV(sweepCtx)
+	h.started = true
 	h.log.Info("hostd started", "listen", h.dataLn.Addr().String(), "admin_listen", h.adminLn.Addr().String(),
 		"data_dir", h.cfg.DataDir, "nats", h.bus.ClientURL())
 	return nil
@@ -158,6 +166,8 @@ func (h *Host) startEngine(ctx context.Context) error {
 		Logger:              h.log,
 	}
 	h.cfg.engineSandbox(&ecfg)
+	ecfg.Journal = journalAdapter{h.journal}
+	ecfg.Suspect = h.suspects.suspect
 	if h.cfg.CompileWorker == "" {
 		h.log.Warn("compile isolation is off: uploaded modules compile in-process without a time or memory budget (set Config.CompileWorker)")
 	}
@@ -294,6 +304,7 @@ func (h *Host) closeAll(ctx context.Context) {
 	if h.eng != nil {
 		_ = h.eng.Close(ctx)
 	}
+	h.closeJournal(h.started)
 	h.stopBus()
 	if h.reg != nil {
 		_ = h.reg.Close()

@@ -14,7 +14,7 @@ import (
 // /v1/plugins/{name} must say why, and other routes must serve normally.
 // The issue saw the first request after a restart freeze hostd again.
 func TestNoBlindRerunAfterCrash(t *testing.T) {
-	h := setup(t, nil)
+	h := setup(t, WithQuarantine())
 	h.MustUpload("spin", testwasm.Loop)
 	h.MustRoute("spin", "/spin", "spin", nil)
 	inflight := make(chan Resp, 1)

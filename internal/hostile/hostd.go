@@ -26,15 +26,26 @@ type Options struct {
 }
 
 // BaseConfig is every child's configuration before Options.Config.
+// Quarantine is off (a threshold no attack reaches): each attack test
+// measures the mechanism it is about — deadline, stack, memory, budgets —
+// on every request, not the fast 503s that quarantine would answer after
+// a few failures. The quarantine tests turn it on (WithQuarantine).
 func BaseConfig() map[string]any {
 	return map[string]any{
 		"log_level": "info",
 		"limits": map[string]any{
 			"call_timeout":      CallTimeout.String(),
 			"configure_timeout": ConfigureTimeout.String(),
+			"quarantine":        map[string]any{"after": 1 << 30},
 		},
 		"server": map[string]any{"shutdown_timeout": ShutdownTimeout.String()},
 	}
+}
+
+// WithQuarantine is the config of a test about quarantine: the defaults
+// (5 failures in a row, 1 s first backoff, 30 s after a crash).
+func WithQuarantine() map[string]any {
+	return map[string]any{"limits": map[string]any{"quarantine": map[string]any{"after": 5}}}
 }
 
 // Hostd is a hostd child process.

@@ -139,7 +139,10 @@ func TestDeepRecursion(t *testing.T) {
 	t.Logf("recursion, 4 bindings × 8 connections: %s", summarize(res))
 	t.Logf("memory: before %s, after %s, largest RSS sampled %s", base, after, MiB(h.MaxRSSSeen()))
 	t.Logf("healthy route: baseline %s; during %s", baseline, during)
-	checkAnswers(t, "deep recursion", res, "500 plugin_failed", deadlineBound, isFailed)
+	// 32 recursions at once share the long-call CPUs: some reach their
+	// stack budget (500), the others their deadline (504).
+	checkAnswers(t, "deep recursion", res, "500 plugin_failed or 504 plugin_timeout", deadlineBound,
+		func(r Resp) bool { return isFailed(r) || isTimeout(r) })
 	checkP99(t, baseline, during)
 	checkWatch(t, healthz, api)
 	if peak := max(after.HWM, h.MaxRSSSeen()); peak > base.RSS+RecursionPeakSlack {

@@ -137,7 +137,7 @@ func TestQuarantineAfterRepeatedFailures(t *testing.T) {
 func TestQuarantineEndsOnSuccess(t *testing.T) {
 	e := newEngine(t, Config{Quarantine: QuarantinePolicy{After: 1, Backoff: 50 * time.Millisecond}})
 	p := newPool(t, e, testwasm.Hello, Binding{Plugin: "hello"})
-	p.Quarantine("suspected of a crash", 0)
+	p.Quarantine("suspected of a crash", 50*time.Millisecond)
 	if _, err := serve(t, p); !errors.Is(err, ErrQuarantined) {
 		t.Fatalf("quarantined pool served: %v", err)
 	}

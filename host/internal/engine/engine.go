@@ -84,6 +84,14 @@ type Config struct {
 	LongCallCPUs  int
 	// Quarantine backs off pools whose calls keep failing.
 	Quarantine QuarantinePolicy
+	// Journal, when set, records every instance's running call (the host
+	// backs it with package journal), so that the next run knows what was
+	// running if this one dies.
+	Journal CallJournal
+	// Suspect reports a plugin version suspected of having brought the
+	// host down at its previous run: its pools start quarantined for the
+	// returned duration, without running even _initialize.
+	Suspect func(plugin string, version int) (reason string, quarantine time.Duration, ok bool)
 	// MaxBodyBytes bounds request bodies read by plugins and bodies they
 	// write. Default 8 MiB.
 	MaxBodyBytes int64
@@ -107,6 +115,19 @@ type Config struct {
 	// Defaults 50/s and 100.
 	GuestLogRate  float64
 	GuestLogBurst int
+}
+
+// CallJournal records running calls; see Config.Journal.
+type CallJournal interface {
+	Acquire(plugin string, version int) CallSlot
+}
+
+// CallSlot records the calls of one instance. Its methods must be cheap:
+// Begin and End run around every call.
+type CallSlot interface {
+	Begin(time.Time)
+	End()
+	Release()
 }
 
 func (c Config) withDefaults() Config {

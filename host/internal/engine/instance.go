@@ -70,6 +70,7 @@ type Instance struct {
 	// past LongCallAfter, cpu while it holds a long-call CPU token.
 	callStart time.Time
 	long, cpu bool
+	slot      CallSlot // the journal's record of this instance; nil without a journal
 
 	onRequest, onResponse, onMessage api.Function
 	stack                            [1]uint64
@@ -94,6 +95,9 @@ func (p *Pool) newInstance(ctx context.Context) (*Instance, error) {
 		return nil, fmt.Errorf("engine: %s: instantiate: %w", p, err)
 	}
 	inst.lm = lm
+	if p.cfg.Journal != nil {
+		inst.slot = p.cfg.Journal.Acquire(p.b.Plugin, p.b.Version)
+	}
 	mc := wazero.NewModuleConfig().
 		WithName("").
 		WithStartFunctions(). // _initialize is called below, under the deadline
@@ -103,12 +107,12 @@ func (p *Pool) newInstance(ctx context.Context) (*Instance, error) {
 	cctx, cancel := context.WithTimeout(inst.baseCtx, p.cfg.ConfigureTimeout)
 	defer cancel()
 	cctx = experimental.WithMemoryAllocator(cctx, lm.allocator())
-	inst.callStart = time.Now() // the start function runs in InstantiateModule
+	inst.begin() // the start function runs in InstantiateModule
 	mod, err := e.rt.InstantiateModule(cctx, p.m.compiled, mc)
 	inst.endCall()
 	if err != nil {
 		err = inst.classify(err)
-		lm.Free()
+		inst.close()
 		return nil, fmt.Errorf("engine: %s: instantiate: %w", p, err)
 	}
 	inst.mod = mod
@@ -131,7 +135,15 @@ func (p *Pool) newInstance(ctx context.Context) (*Instance, error) {
 // due gives the instance a full slice of fuel before a call.
 func (i *Instance) due() {
 	i.fuel.Set(fuelRefill)
+	i.begin()
+}
+
+// begin records the start of a call.
+func (i *Instance) begin() {
 	i.callStart = time.Now()
+	if i.slot != nil {
+		i.slot.Begin(i.callStart)
+	}
 }
 
 // initialize runs _initialize and on_configure.
@@ -313,4 +325,8 @@ func (i *Instance) close() {
 	}
 	i.p.m.e.budget.releaseMemory(i.stackReserved)
 	i.stackReserved = 0
+	if i.slot != nil {
+		i.slot.Release()
+		i.slot = nil
+	}
 }

@@ -27,9 +27,9 @@ import (
 // clock advanced by another goroutine would not.
 
 // fuelRefill is the fuel of one slice: at most fuelRefill × FuelUnit
-// (640000) instructions, or 10 MiB of bulk copies, between two returns to
-// Go — well under a millisecond for straight code.
-const fuelRefill = 10000
+// (128000) instructions, or 512 KiB of bulk copies, between two returns to
+// Go — about 50 µs of straight code, a yield costing a few hundred ns.
+const fuelRefill = 2000
 
 // Errors that end a call from inside the guest.
 var (
@@ -65,7 +65,7 @@ func yield(ctx context.Context, m api.Module, _ []uint64) {
 	checkDone(ctx)
 	i := instanceOf(ctx)
 	runtime.Gosched()
-	if i.long || time.Since(i.callStart) > i.p.cfg.LongCallAfter {
+	if i.long || time.Since(i.callStart) > i.p.cfg.LongCallAfter || i.p.longCalls.Load() {
 		i.long = true
 		e := i.p.m.e
 		if i.cpu {
@@ -97,8 +97,15 @@ func checkDone(ctx context.Context) {
 	}
 }
 
-// endCall gives back the CPU token of a long call.
+// endCall records the end of a call and gives back the CPU token of a
+// long call. A pool whose last call was long starts its next calls as long
+// ones: they share the long-call CPUs from their first yield, instead of
+// competing with quick calls for LongCallAfter each.
 func (i *Instance) endCall() {
+	if i.slot != nil {
+		i.slot.End()
+	}
+	i.p.longCalls.Store(i.long || time.Since(i.callStart) > i.p.cfg.LongCallAfter)
 	if i.cpu {
 		<-i.p.m.e.cpus
 		i.cpu = false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -32,6 +33,8 @@ type Pool struct {
 	cfg    Config
 	logl   *rate.Limiter
 	health *health
+	// longCalls is set while the pool's last call ran past LongCallAfter.
+	longCalls atomic.Bool
 
 	idle  chan *Instance
 	slots chan struct{} // one token per live instance
@@ -60,6 +63,14 @@ func (m *Module) NewPool(ctx context.Context, b Binding) (*Pool, error) {
 		slots:  make(chan struct{}, cfg.MaxInstances),
 	}
 	m.acquire()
+	if m.e.cfg.Suspect != nil {
+		if reason, d, ok := m.e.cfg.Suspect(b.Plugin, b.Version); ok {
+			// Not even _initialize runs until the quarantine is over.
+			p.health.quarantineFor(reason, d)
+			m.e.budget.register(p)
+			return p, nil
+		}
+	}
 	p.slots <- struct{}{}
 	inst, err := p.instantiate(ctx)
 	if err != nil {
@@ -103,11 +114,9 @@ func (e *QuarantinedError) Is(target error) bool { return target == ErrQuarantin
 // Health returns the pool's failure record.
 func (p *Pool) Health() Health { return p.health.snapshot() }
 
-// Quarantine takes the pool out of service now, as if it had failed
-// strikes quarantines in a row (a plugin suspected of having brought the
-// host down at its last run).
-func (p *Pool) Quarantine(reason string, strikes int) {
-	p.health.quarantine(reason, strikes)
+// Quarantine takes the pool out of service for d.
+func (p *Pool) Quarantine(reason string, d time.Duration) {
+	p.health.quarantineFor(reason, d)
 	p.cfg.Observer.Quarantined(p.b.Plugin, p.b.Version)
 }
 

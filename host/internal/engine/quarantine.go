@@ -120,14 +120,13 @@ func (hs *health) release() {
 	}
 }
 
-// quarantine starts a quarantine at once (a plugin suspected of having
-// brought the host down).
-func (hs *health) quarantine(reason string, strikes int) {
+// quarantineFor starts a quarantine of d at once (a plugin suspected of
+// having brought the host down). A failed probe afterwards doubles the
+// policy's backoff, as for any quarantine.
+func (hs *health) quarantineFor(reason string, d time.Duration) {
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
-	backoff := min(hs.pol.Backoff<<min(strikes, 20), hs.pol.MaxBackoff)
-	hs.h = Health{State: HealthQuarantined, Until: hs.now().Add(backoff), Reason: reason,
-		Quarantines: strikes + 1}
+	hs.h = Health{State: HealthQuarantined, Until: hs.now().Add(d), Reason: reason, Failures: 1, Quarantines: 1}
 }
 
 func (hs *health) snapshot() Health {

@@ -200,19 +200,26 @@ func (x *rewriter) code(w *writer, b *Body, leaf bool, scratch uint32) error {
 		n++
 		rest := fuelFor(b.stats.instrs - min(n, b.stats.instrs))
 		bulk := !leaf && in.isBulk()
+		helper, chunked := uint32(0), false
 		if bulk {
+			helper, chunked = x.bulkHelper(&in)
+		}
+		if bulk && !chunked {
 			// The length is the instruction's last operand: keep a copy.
 			w.byte(opLocalTee)
 			w.u32(scratch)
 		}
-		switch in.op {
-		case opCall:
+		switch {
+		case chunked:
+			w.byte(opCall)
+			w.u32(helper)
+		case in.op == opCall:
 			w.byte(opCall)
 			w.u32(x.fn(in.idx))
-		case opRefFunc:
+		case in.op == opRefFunc:
 			w.byte(opRefFunc)
 			w.u32(x.fn(in.idx))
-		case opReturn:
+		case in.op == opReturn:
 			if leaf {
 				w.byte(opReturn)
 			} else {
@@ -233,6 +240,8 @@ func (x *rewriter) code(w *writer, b *Body, leaf bool, scratch uint32) error {
 		case in.op == opEnd:
 			depth--
 		case leaf:
+		case chunked: // the helper burnt fuel for its chunks
+			x.check(w, rest)
 		case in.op == opCall:
 			x.check(w, rest+x.leafFuel(in.idx))
 		case in.op == opCallIndirect:

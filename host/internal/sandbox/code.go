@@ -134,7 +134,7 @@ func decode(r *reader, m *Module, in *insn) {
 		}
 	case op == opPrefixFC:
 		in.sub = r.u32()
-		decodeFC(r, in.sub)
+		decodeFC(r, in, in.sub)
 	case op == opPrefixFD:
 		in.sub = r.u32()
 		decodeFD(r, in.sub)
@@ -176,11 +176,11 @@ func zeroByte(r *reader, op byte) {
 	}
 }
 
-func decodeFC(r *reader, sub uint32) {
+func decodeFC(r *reader, in *insn, sub uint32) {
 	switch {
 	case sub <= 7: // saturating truncations
 	case sub == fcMemoryInit:
-		r.u32()
+		in.idx = r.u32()
 		zeroByte(r, opPrefixFC)
 	case sub == 9: // data.drop
 		r.u32()

@@ -89,6 +89,8 @@ type rewriter struct {
 	numImports  uint32
 	fuel        uint32 // global indices
 	budget      uint32
+	extra       []extraFunc // functions added after the module's own (bulk.go)
+	extraBase   uint32      // index of the first
 }
 
 func newRewriter(m *Module, o Options) *rewriter {
@@ -99,6 +101,7 @@ func newRewriter(m *Module, o Options) *rewriter {
 	x.yield, x.stck = x.numImports, x.numImports+1
 	x.fuel = uint32(len(m.Globals))
 	x.budget = x.fuel + 1
+	x.extraBase = x.numImports + 2 + uint32(len(m.Funcs))
 	return x
 }
 
@@ -131,6 +134,13 @@ func (x *rewriter) module() ([]byte, error) {
 		}
 		code[i] = b
 	}
+	bulkType := uint32(0)
+	if len(x.extra) > 0 {
+		bulkType = x.typeIndex(FuncType{Params: []byte{I32, I32, I32}})
+	}
+	for _, f := range x.extra {
+		code = append(code, x.helperBody(f))
+	}
 	w := writer{b: make([]byte, 0, m.size+m.size/4+256)}
 	w.raw([]byte{0, 'a', 's', 'm', 1, 0, 0, 0})
 	w.section(secType, func(s *writer) {
@@ -159,11 +169,14 @@ func (x *rewriter) module() ([]byte, error) {
 			s.u32(f.t)
 		}
 	})
-	if len(m.Funcs) > 0 {
+	if len(m.Funcs)+len(x.extra) > 0 {
 		w.section(secFunction, func(s *writer) {
-			s.u32(uint32(len(m.Funcs)))
+			s.u32(uint32(len(m.Funcs) + len(x.extra)))
 			for _, t := range m.Funcs {
 				s.u32(t)
+			}
+			for range x.extra {
+				s.u32(bulkType)
 			}
 		})
 	}

@@ -160,6 +160,28 @@ func (m *Module) checkTableGrowth(l Limits) error {
 	return nil
 }
 
+// checkDataFits refuses an active data segment with a constant offset
+// that does not fit the initial memory: instantiation would fail after
+// copying the segment, for every instance.
+func (m *Module) checkDataFits() error {
+	var size uint64
+	if len(m.Memories) > 0 {
+		size = uint64(m.Memories[0].Min) << 16
+	}
+	for i, d := range m.Data {
+		if d.Passive || d.Offset.Op != opI32Const {
+			continue
+		}
+		r := reader{b: d.Offset.Raw}
+		off := uint64(uint32(r.s32()))
+		if end := off + uint64(len(d.Init)); end > size {
+			return &LimitError{What: fmt.Sprintf("end of data segment %d (offset %d) beyond the initial memory", i, off),
+				Got: end, Max: size}
+		}
+	}
+	return nil
+}
+
 // NumFuncs returns the size of the function index space.
 func (m *Module) NumFuncs() uint32 { return uint32(len(m.Imports) + len(m.Funcs)) }
 
@@ -214,7 +236,8 @@ func Parse(b []byte, l Limits) (*Module, error) {
 			return nil, fmt.Errorf("section header at offset %d: %w", r.off, r.err)
 		}
 		if uint64(size) > uint64(r.remaining()) {
-			return nil, fmt.Errorf("section %d at offset %d: declares %d bytes, %d remain", id, r.off, size, r.remaining())
+			return nil, &LimitError{What: fmt.Sprintf("bytes of section %d at offset %d (more than the module holds)", id, r.off),
+				Got: uint64(size), Max: uint64(r.remaining())}
 		}
 		if id != secCustom {
 			if int(id) >= len(order) || order[id] == 0 {
@@ -242,6 +265,9 @@ func Parse(b []byte, l Limits) (*Module, error) {
 		return nil, fmt.Errorf("data count section says %d segments, data section has %d", m.DataCount, len(m.Data))
 	}
 	if err := m.checkTableGrowth(l); err != nil {
+		return nil, err
+	}
+	if err := m.checkDataFits(); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -283,6 +309,9 @@ func (p *parser) section(id byte, r *reader) error {
 		p.elements(r)
 	case secDataCount:
 		p.m.DataCount, p.m.HasDataCount = r.u32(), true
+		if err := over("data segments (data count section)", uint64(p.m.DataCount), uint64(p.l.DataSegments)); err != nil && r.err == nil {
+			r.err = err
+		}
 	case secCode:
 		err = p.code(r)
 	case secData:
