@@ -94,28 +94,22 @@ func (x *rewriter) helperBody(f extraFunc) []byte {
 		}
 	}
 	memBytes := func() { op(opMemorySize, 0, opI64ExtendU, opI64Const64, 16, opI64Shl) }
+	// trap unless local p + length fits the memory
+	inMemory := func(p byte) {
+		u64(p)
+		u64(2)
+		op(opI64Add)
+		memBytes()
+		op(opI64GtU)
+		trapIf()
+	}
 	// Bounds, before anything is written.
 	switch f.kind {
 	case helperFill:
-		u64(0)
-		u64(2)
-		op(opI64Add)
-		memBytes()
-		op(opI64GtU)
-		trapIf()
+		inMemory(0)
 	case helperCopy:
-		u64(0)
-		u64(2)
-		op(opI64Add)
-		memBytes()
-		op(opI64GtU)
-		trapIf()
-		u64(1)
-		u64(2)
-		op(opI64Add)
-		memBytes()
-		op(opI64GtU)
-		trapIf()
+		inMemory(0)
+		inMemory(1)
 	case helperInit:
 		// memory.init with length 0 at the far end checks both ranges; the
 		// ends must first fit 32 bits.
