@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/textproto"
@@ -23,8 +24,14 @@ func getPath(ctx context.Context, m api.Module, stack []uint64) {
 }
 
 func setPath(ctx context.Context, m api.Module, stack []uint64) {
-	ex := instanceOf(ctx).needPhase("set_path", onlyReq...)
-	p := string(read(m, u32ToU(stack[0]), u32ToU(stack[1]), "set_path"))
+	i := instanceOf(ctx)
+	ex := i.needPhase("set_path", onlyReq...)
+	b := read(m, u32ToU(stack[0]), u32ToU(stack[1]), "set_path")
+	if len(b) > i.p.cfg.MaxPluginURLBytes {
+		stack[0] = uint64(abi.StatusTooLarge)
+		return
+	}
+	p := string(b)
 	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?# \x00\r\n") {
 		stack[0] = uint64(abi.StatusInvalidArgument)
 		return
@@ -42,15 +49,32 @@ func getQuery(ctx context.Context, m api.Module, stack []uint64) {
 }
 
 func setQuery(ctx context.Context, m api.Module, stack []uint64) {
-	ex := instanceOf(ctx).needPhase("set_query", onlyReq...)
-	q := string(read(m, u32ToU(stack[0]), u32ToU(stack[1]), "set_query"))
-	if strings.ContainsAny(q, "# \x00\r\n") {
+	i := instanceOf(ctx)
+	ex := i.needPhase("set_query", onlyReq...)
+	b := read(m, u32ToU(stack[0]), u32ToU(stack[1]), "set_query")
+	if len(b) > i.p.cfg.MaxPluginURLBytes {
+		stack[0] = uint64(abi.StatusTooLarge)
+		return
+	}
+	if !validQuery(b) {
 		stack[0] = uint64(abi.StatusInvalidArgument)
 		return
 	}
-	ex.Request.URL.RawQuery = q
+	ex.Request.URL.RawQuery = string(b)
 	ex.Request.RequestURI = ex.Request.URL.RequestURI()
 	stack[0] = uint64(abi.StatusOK)
+}
+
+// validQuery reports whether a raw query has no '#', space or control
+// character: url.Parse refuses them in a path (set_path), and in a query
+// they would change how the target reads the request line.
+func validQuery(b []byte) bool {
+	for _, c := range b {
+		if c <= ' ' || c == '#' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func getRouteVar(ctx context.Context, m api.Module, stack []uint64) {
@@ -172,31 +196,66 @@ func getHeaderNames(ctx context.Context, m api.Module, stack []uint64) {
 }
 
 // managed headers are computed by the host; plugins may not set them.
-func managed(name string) bool {
-	switch name {
-	case "Content-Length", "Transfer-Encoding", "Connection", "Trailer", "Upgrade", "Te", "Host":
-		return true
+var managed = []string{"Content-Length", "Transfer-Encoding", "Connection", "Trailer", "Upgrade", "Te", "Host"}
+
+// isManaged reports whether name (in any case) is a managed header.
+func isManaged(name []byte) bool {
+	for _, m := range managed {
+		if bytes.EqualFold(name, []byte(m)) {
+			return true
+		}
 	}
 	return false
 }
 
+// validName and validValue are httpguts.ValidHeaderFieldName and
+// ValidHeaderFieldValue on bytes, so that checking a value read from guest
+// memory does not copy it.
+func validName(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !httpguts.IsTokenRune(rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func validValue(b []byte) bool {
+	for _, c := range b {
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// headerWrite implements set_header and add_header (op != nil) and
+// remove_header. Checks run in the order abi/SPEC.md states: name, value,
+// managed, then (for set and add) the exchange's header budget; nothing is
+// copied out of guest memory before they pass.
 func headerWrite(ctx context.Context, m api.Module, stack []uint64, fn string, op func(h http.Header, k, v string)) {
 	i := instanceOf(ctx)
-	h, _ := headers(i, fn, stack[0], true)
+	h, ex := headers(i, fn, stack[0], true)
 	name := read(m, u32ToU(stack[1]), u32ToU(stack[2]), fn)
 	var value []byte
 	if op != nil {
 		value = read(m, u32ToU(stack[3]), u32ToU(stack[4]), fn)
 	}
-	if !httpguts.ValidHeaderFieldName(string(name)) || (op != nil && !httpguts.ValidHeaderFieldValue(string(value))) {
+	switch {
+	case !validName(name) || (op != nil && !validValue(value)):
 		stack[0] = uint64(abi.StatusInvalidArgument)
+		return
+	case isManaged(name):
+		stack[0] = uint64(abi.StatusDenied)
+		return
+	case op != nil && !ex.added(isRequest(stack[0])).take(&i.p.cfg, len(name)+len(value)):
+		stack[0] = uint64(abi.StatusTooLarge)
 		return
 	}
 	key := textproto.CanonicalMIMEHeaderKey(string(name))
-	if managed(key) {
-		stack[0] = uint64(abi.StatusDenied)
-		return
-	}
 	if op == nil {
 		if _, ok := h[key]; !ok {
 			stack[0] = uint64(abi.StatusNotFound)

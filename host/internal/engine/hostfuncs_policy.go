@@ -99,7 +99,7 @@ func rateLimitTake(ctx context.Context, m api.Module, stack []uint64) {
 		stack[0] = uint64(abi.StatusInvalidArgument)
 		return
 	}
-	d := rl.Take(name, rate, time.Duration(periodMs)*time.Millisecond, burst, cost, alg, time.Now())
+	d := rl.Take(name, rate, millis(periodMs), burst, cost, alg, time.Now())
 	if out != 0 {
 		var b [abi.RateLimitOutSize]byte
 		binary.LittleEndian.PutUint64(b[0:], uint64(d.Limit))
@@ -123,8 +123,8 @@ func breakerConfig(m api.Module, ptr uint32, fn string) (BreakerConfig, bool) {
 	b := read(m, ptr, abi.BreakerConfigSize, fn)
 	le := binary.LittleEndian
 	c := BreakerConfig{
-		Window:              time.Duration(le.Uint64(b[0:])) * time.Millisecond,
-		OpenFor:             time.Duration(le.Uint64(b[8:])) * time.Millisecond,
+		Window:              millisU(le.Uint64(b[0:])),
+		OpenFor:             millisU(le.Uint64(b[8:])),
 		MinRequests:         int(le.Uint32(b[16:])),
 		ConsecutiveFailures: int(le.Uint32(b[20:])),
 		HalfOpenRequests:    int(le.Uint32(b[24:])),
@@ -176,6 +176,6 @@ func breakerReport(ctx context.Context, m api.Module, stack []uint64) {
 		stack[0] = uint64(abi.BreakerClosed)
 		return
 	}
-	latency := time.Duration(int64(stack[4])) * time.Millisecond
+	latency := millis(max(int64(stack[4]), 0))
 	stack[0] = uint64(br.Report(name, cfg, api.DecodeU32(stack[3]) != 0, latency, time.Now()))
 }
