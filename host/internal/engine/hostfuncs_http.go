@@ -132,9 +132,30 @@ func isRequest(kind uint64) bool { return abi.HeaderKind(api.DecodeU32(kind)) ==
 // values returns a header's values; the request's Host (which net/http keeps
 // outside the header map) is visible as a header.
 func values(h http.Header, ex *Exchange, kind uint64, name []byte) []string {
+	if bytes.IndexByte(name, 0) >= 0 {
+		return nil
+	}
 	vals := lookup(h, name)
 	if len(vals) == 0 && isRequest(kind) && ex.Request.Host != "" && strings.EqualFold(string(name), "Host") {
 		vals = []string{ex.Request.Host}
+	}
+	return withoutNUL(vals)
+}
+
+// withoutNUL drops the values that contain a NUL byte, which a
+// NUL-terminated list cannot hold. Only message and reply headers, which
+// any NATS publisher writes, can contain one.
+func withoutNUL(vals []string) []string {
+	for i, v := range vals {
+		if strings.IndexByte(v, 0) >= 0 {
+			out := slices.Clone(vals[:i])
+			for _, v := range vals[i+1:] {
+				if strings.IndexByte(v, 0) < 0 {
+					out = append(out, v)
+				}
+			}
+			return out
+		}
 	}
 	return vals
 }
@@ -184,8 +205,11 @@ func getHeaderNames(ctx context.Context, m api.Module, stack []uint64) {
 	i := instanceOf(ctx)
 	h, ex := headers(i, "get_header_names", stack[0], false)
 	names := make([]string, 0, len(h)+1)
-	for k := range h {
-		names = append(names, k)
+	for k, vs := range h {
+		// As values does: a name or values with a NUL byte are invisible.
+		if strings.IndexByte(k, 0) < 0 && (len(vs) == 0 || len(withoutNUL(vs)) > 0) {
+			names = append(names, k)
+		}
 	}
 	if isRequest(stack[0]) && ex.Request.Host != "" && h["Host"] == nil {
 		names = append(names, "Host")

@@ -99,6 +99,7 @@ func rateLimitTake(ctx context.Context, m api.Module, stack []uint64) {
 		stack[0] = uint64(abi.StatusInvalidArgument)
 		return
 	}
+	needOut(m, out, abi.RateLimitOutSize, "ratelimit_take")
 	d := rl.Take(name, rate, millis(periodMs), burst, cost, alg, time.Now())
 	if out != 0 {
 		var b [abi.RateLimitOutSize]byte
@@ -150,6 +151,7 @@ func breakerAllow(ctx context.Context, m api.Module, stack []uint64) {
 		stack[0] = uint64(abi.StatusInvalidArgument)
 		return
 	}
+	needOut(m, out, abi.BreakerOutSize, "breaker_allow")
 	allowed, st, retry := br.Allow(name, cfg, time.Now())
 	if out != 0 {
 		var b [abi.BreakerOutSize]byte

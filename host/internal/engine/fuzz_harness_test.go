@@ -1,0 +1,258 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"runtime/debug"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hostd/hostd/abi"
+	"github.com/hostd/hostd/host/internal/bus"
+	"github.com/hostd/hostd/internal/testwasm"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// The fuzz harness calls host function implementations directly, with a
+// real guest instance (testdata/fuzzguest: one fixed page of memory) and a
+// real Exchange or Message, as wazero would call them during a callback.
+// It touches the Instance only through enter, leave and hostCtx, so that
+// it is easy to re-target when the Instance changes.
+
+// fuzzMemSize is the fuzz guest's memory: exactly one page.
+const fuzzMemSize = 65536
+
+// fuzzHost is one engine with an instance of the fuzz guest.
+type fuzzHost struct {
+	inst *Instance
+	mem  api.Memory
+	kv   KVStore     // nil without services
+	pol  *fuzzPolicy // nil without services
+}
+
+// fuzzHosts are two hosts: every service configured, and none.
+type fuzzHosts struct{ full, bare *fuzzHost }
+
+func newFuzzHosts(tb testing.TB) *fuzzHosts {
+	tb.Helper()
+	b := testBus(tb)
+	unsub, err := b.QueueSubscribeMsg("f.echo", "", func(m *bus.Msg) {
+		_ = m.Respond(bus.Header{"X-Echo": {"1"}}, m.Data)
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = unsub() })
+	quiet := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	kv := testKV(tb)
+	for k, v := range fuzzKeys {
+		if _, err := kv.KVPut("fuzz", []byte(k), []byte(v), 0, nil); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	pol := &fuzzPolicy{}
+	pol.reset()
+	full := Config{
+		KV:              kv,
+		MaxKVValueBytes: 4096, // keeps the fuzzing store small
+		JWT:             fixedJWT{},
+		RateLimits:      pol,
+		Breakers:        pol,
+		Messenger:       busMessenger{b},
+		Logger:          quiet,
+		// Small budgets, so that fuzzed calls reach them.
+		MaxPluginHeaders: 8, MaxPluginHeaderBytes: 4096, MaxPluginURLBytes: 1024,
+		MaxPublishPerCall: 4, MaxPublishBytesPerCall: 8192,
+	}
+	fh := newFuzzHost(tb, full)
+	fh.kv, fh.pol = kv, pol
+	return &fuzzHosts{full: fh, bare: newFuzzHost(tb, Config{Logger: quiet})}
+}
+
+func newFuzzHost(tb testing.TB, cfg Config) *fuzzHost {
+	tb.Helper()
+	e := newEngine(tb, cfg)
+	p := newPool(tb, e, testwasm.Get("fuzzguest"), Binding{Plugin: "fuzz", Version: 1,
+		Config: []byte(`{"fuzz":true}`),
+		Grants: Grants{Publish: []string{"f.>"}, Request: []string{"f.>"}}})
+	inst, err := p.Get(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(inst.Release)
+	if inst.mod.Memory().Size() != fuzzMemSize {
+		tb.Fatalf("fuzz guest memory is %d bytes, want %d", inst.mod.Memory().Size(), fuzzMemSize)
+	}
+	return &fuzzHost{inst: inst, mem: inst.mod.Memory()}
+}
+
+// fuzzFlags select the state around a call.
+const (
+	flagServices     = 1 << iota // the host with every service
+	flagUnbuffered               // the response body is an unbuffered stream
+	flagReqBodyRead              // the request body was read during on_request
+	flagReply                    // a msg_request reply is present
+	flagSettleFails              // the message's Settle returns unavailable
+	flagBudgetsSpent             // the header and send budgets are nearly spent
+)
+
+var fuzzPhases = []phase{phaseNone, phaseConfigure, phaseRequest, phaseResponse, phaseMessage}
+
+// fuzzRequest is the request every fuzzed exchange serves.
+func fuzzRequest() *http.Request {
+	r := httptest.NewRequest("POST", "http://example.com/p/a%20b?q=1&r=2", strings.NewReader("hello body"))
+	r.Header["X-A"] = []string{"1", "2"}
+	r.Header.Set("Cookie", "c=1")
+	r.Header.Set("Content-Type", "text/plain")
+	return r
+}
+
+// enter sets the instance up as if callback ph were running, with fresh
+// per-call state, and returns the exchange and message it sees.
+func (h *fuzzHost) enter(ph phase, flags uint8) (*Exchange, *Message) {
+	i := h.inst
+	var ex *Exchange
+	var msg *Message
+	switch ph {
+	case phaseRequest, phaseResponse:
+		ex = NewExchange(fuzzRequest(), map[string]string{"id": "42", "name": "a b"}, "req-1", 4096)
+		ex.Header.Set("X-Resp", "r")
+		ex.Body.WriteString("response body")
+		if ph == phaseResponse && flags&flagUnbuffered != 0 {
+			ex.BodyBuffered = false
+			ex.Stream, ex.StreamLength = io.NopCloser(strings.NewReader("stream")), 6
+		}
+		if flags&flagReqBodyRead != 0 {
+			ex.RequestBody()
+		}
+	case phaseMessage:
+		settle := abi.StatusOK
+		if flags&flagSettleFails != 0 {
+			settle = abi.StatusUnavailable
+		}
+		// Any NATS publisher can send a NUL byte in a header.
+		msg = &Message{Subject: "f.in", Reply: "f.reply", Header: http.Header{"X-M": {"v"}, "x-lower": {"l"},
+			"X-Nul": {"a\x00b", "ok"}, "Nul\x00Name": {"x"}, "X-Empty": {}},
+			Data: []byte("message data"), Delivered: 2,
+			Settle: func(abi.Disposition, time.Duration) abi.Status { return settle }}
+	}
+	i.phase, i.ex, i.msg, i.reply = ph, ex, msg, reply{}
+	if flags&flagReply != 0 {
+		i.reply.header, i.reply.data = http.Header{"X-R": {"1"}, "X-Nul": {"\x00"}}, []byte("reply data")
+	}
+	if flags&flagBudgetsSpent != 0 {
+		c := &i.p.cfg
+		i.reply.sent = sendBudget{c.MaxPublishPerCall - 1, c.MaxPublishBytesPerCall - 16}
+		if ex != nil {
+			ex.reqAdded = headerBudget{c.MaxPluginHeaders - 1, c.MaxPluginHeaderBytes - 16}
+			ex.respAdded = ex.reqAdded
+		}
+	}
+	return ex, msg
+}
+
+// leave ends the simulated callback.
+func (h *fuzzHost) leave(ex *Exchange) {
+	h.inst.phase, h.inst.ex, h.inst.msg, h.inst.reply = phaseNone, nil, nil, reply{}
+	if ex != nil {
+		ex.Release()
+	}
+}
+
+// hostCtx is the context a host function receives during a call.
+func (h *fuzzHost) hostCtx(ctx context.Context) context.Context {
+	return context.WithValue(ctx, instanceKey{}, h.inst)
+}
+
+// fill resets guest memory: data at the start and again at the end, zeros
+// between.
+func (h *fuzzHost) fill(data []byte) []byte {
+	page := make([]byte, fuzzMemSize)
+	if len(data) > fuzzMemSize {
+		data = data[:fuzzMemSize]
+	}
+	copy(page, data)
+	copy(page[fuzzMemSize-len(data):], data)
+	if !h.mem.Write(0, page) {
+		panic("fuzz: memory write failed")
+	}
+	return page
+}
+
+// trapped is the outcome of one host function call.
+type outcome struct {
+	trap  misuse // set if the call trapped
+	stack []uint64
+}
+
+// call runs fn with stack, turning a misuse panic into a trap outcome. Any
+// other panic is a host bug: the test fails with it and its stack.
+func (h *fuzzHost) call(t *testing.T, name string, stack []uint64) (out outcome) {
+	fn := hostFuncs[name]
+	ctx, cancel := context.WithTimeout(h.hostCtx(context.Background()), 200*time.Millisecond)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			m, ok := r.(misuse)
+			if !ok {
+				t.Fatalf("%s%s panicked with %T: %v\n%s", name, fmtStack(stack), r, r, debug.Stack())
+			}
+			out.trap = m
+		}
+		out.stack = stack
+	}()
+	fn(ctx, h.inst.mod, stack)
+	return out
+}
+
+func fmtStack(s []uint64) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, v := range s {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%#x", v)
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// region is a half-open byte range of guest memory.
+type region struct{ lo, hi uint64 }
+
+func (r region) has(i uint64) bool { return i >= r.lo && i < r.hi }
+
+// changed returns the offsets where after differs from before.
+func changed(before, after []byte) []uint64 {
+	var out []uint64
+	for i := range before {
+		if before[i] != after[i] {
+			out = append(out, uint64(i))
+		}
+	}
+	return out
+}
+
+// checkWrites fails unless every changed byte lies in one of allowed.
+func checkWrites(t *testing.T, what string, before, after []byte, allowed ...region) {
+	t.Helper()
+	if bytes.Equal(before, after) {
+		return
+	}
+	for _, i := range changed(before, after) {
+		ok := false
+		for _, r := range allowed {
+			ok = ok || r.has(i)
+		}
+		if !ok {
+			t.Fatalf("%s wrote guest memory at %d, outside %v", what, i, allowed)
+		}
+	}
+}
