@@ -71,6 +71,9 @@ func (ex *Exchange) Release() {
 		ex.Body = bytes.Buffer{}
 	}
 	ex.Body.Reset()
+	if len(ex.Header) > 64 { // nor large maps (clear keeps their buckets)
+		ex.Header = http.Header{}
+	}
 	clear(ex.Header)
 	*ex = Exchange{Header: ex.Header, Body: ex.Body}
 	exchangePool.Put(ex)

@@ -361,3 +361,40 @@ func TestLogLinesAreBounded(t *testing.T) {
 		})
 	}
 }
+
+// policyLengths is a JWTVerifier that records the longest policy it was
+// given; it verifies nothing.
+type policyLengths struct{ longest, calls int }
+
+func (p *policyLengths) VerifyJWT(_, _, policy []byte, _ time.Time) ([]byte, abi.Status) {
+	p.calls++
+	p.longest = max(p.longest, len(policy))
+	return []byte("no"), abi.StatusDenied
+}
+
+func TestJWTPolicyBound(t *testing.T) {
+	v := &policyLengths{}
+	e := newEngine(t, Config{JWT: v})
+	run := func(n, reps uint32) []uint32 {
+		p := newPool(t, e, testwasm.Get("jwtbomb"), Binding{Plugin: "jwt", Config: config(n, reps)})
+		ex := newExchange(1 << 20)
+		defer ex.Release()
+		onRequest(t, p, ex)
+		return u32s(ex.Body.Bytes())
+	}
+	// 1000 distinct policies of 4001 to 5000 bytes: the 96 up to 4096
+	// bytes reach the verifier, the others are invalid_argument.
+	if got := run(4001, 1000); got[0] != 1000-96 || got[1] != 96 {
+		t.Fatalf("invalid_argument, other = %v, want 904, 96", got)
+	}
+	if v.calls != 96 || v.longest != maxJWTPolicy {
+		t.Fatalf("the verifier saw %d policies, the longest %d bytes; want 96, %d", v.calls, v.longest, maxJWTPolicy)
+	}
+	// A 16 MiB policy never reaches it.
+	if got := run(16<<20, 1); got[0] != 1 {
+		t.Fatalf("16 MiB policy: %v", got)
+	}
+	if v.longest != maxJWTPolicy {
+		t.Fatalf("the verifier saw a %d-byte policy", v.longest)
+	}
+}

@@ -48,6 +48,9 @@ type Breakers interface {
 
 const maxStateName = 256
 
+// maxJWTPolicy bounds the policy jwt_verify accepts (abi/SPEC.md).
+const maxJWTPolicy = 4096
+
 // ceilMillis rounds a duration up to whole milliseconds, so a wait that is
 // not over is never reported as 0.
 func ceilMillis(d time.Duration) uint64 {
@@ -72,8 +75,14 @@ func jwtVerify(ctx context.Context, m api.Module, stack []uint64) {
 	keyset := read(m, u32ToU(stack[0]), u32ToU(stack[1]), "jwt_verify")
 	token := read(m, u32ToU(stack[2]), u32ToU(stack[3]), "jwt_verify")
 	policy := read(m, u32ToU(stack[4]), u32ToU(stack[5]), "jwt_verify")
-	if v == nil {
+	switch {
+	case v == nil:
 		stack[0] = abi.PackStatusLen(abi.StatusUnsupported, 0)
+		return
+	case len(policy) > maxJWTPolicy:
+		// Verifiers keep parsed policies by their bytes; a guest must not
+		// make them keep megabytes.
+		stack[0] = abi.PackStatusLen(abi.StatusInvalidArgument, 0)
 		return
 	}
 	out, st := v.VerifyJWT(keyset, token, policy, time.Now())
