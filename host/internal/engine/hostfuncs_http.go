@@ -136,7 +136,7 @@ func values(h http.Header, ex *Exchange, kind uint64, name []byte) []string {
 		return nil
 	}
 	vals := lookup(h, name)
-	if len(vals) == 0 && isRequest(kind) && ex.Request.Host != "" && strings.EqualFold(string(name), "Host") {
+	if len(vals) == 0 && isRequest(kind) && ex.Request.Host != "" && bytes.EqualFold(name, []byte("Host")) {
 		vals = []string{ex.Request.Host}
 	}
 	return withoutNUL(vals)
