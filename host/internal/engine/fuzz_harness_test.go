@@ -28,6 +28,9 @@ import (
 // fuzzMemSize is the fuzz guest's memory: exactly one page.
 const fuzzMemSize = 65536
 
+// fuzzMaxBody is the body limit of fuzzed exchanges.
+const fuzzMaxBody = 4096
+
 // fuzzHost is one engine with an instance of the fuzz guest.
 type fuzzHost struct {
 	inst *Instance
@@ -100,13 +103,27 @@ const (
 	flagReply                    // a msg_request reply is present
 	flagSettleFails              // the message's Settle returns unavailable
 	flagBudgetsSpent             // the header and send budgets are nearly spent
+	flagBodyFails                // reading the request body fails
+	flagBodyTooLarge             // the request body is over the body limit
 )
+
+// failingReader fails every read, as a client that went away.
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
 
 var fuzzPhases = []phase{phaseNone, phaseConfigure, phaseRequest, phaseResponse, phaseMessage}
 
 // fuzzRequest is the request every fuzzed exchange serves.
-func fuzzRequest() *http.Request {
-	r := httptest.NewRequest("POST", "http://example.com/p/a%20b?q=1&r=2", strings.NewReader("hello body"))
+func fuzzRequest(flags uint8) *http.Request {
+	var body io.Reader = strings.NewReader("hello body")
+	switch {
+	case flags&flagBodyFails != 0:
+		body = failingReader{}
+	case flags&flagBodyTooLarge != 0:
+		body = strings.NewReader(strings.Repeat("b", fuzzMaxBody+1))
+	}
+	r := httptest.NewRequest("POST", "http://example.com/p/a%20b?q=1&r=2", body)
 	r.Header["X-A"] = []string{"1", "2"}
 	r.Header.Set("Cookie", "c=1")
 	r.Header.Set("Content-Type", "text/plain")
@@ -121,7 +138,7 @@ func (h *fuzzHost) enter(ph phase, flags uint8) (*Exchange, *Message) {
 	var msg *Message
 	switch ph {
 	case phaseRequest, phaseResponse:
-		ex = NewExchange(fuzzRequest(), map[string]string{"id": "42", "name": "a b"}, "req-1", 4096)
+		ex = NewExchange(fuzzRequest(flags), map[string]string{"id": "42", "name": "a b"}, "req-1", fuzzMaxBody)
 		ex.Header.Set("X-Resp", "r")
 		ex.Body.WriteString("response body")
 		if ph == phaseResponse && flags&flagUnbuffered != 0 {

@@ -150,6 +150,11 @@ func seedsFor(group string, fn int, name string) []seed {
 		add("phase-response-unbuffered", func(in *fuzzInput) { in.ph, in.flags = 3, in.flags|flagUnbuffered })
 		add("budgets-spent", func(in *fuzzInput) { in.flags |= flagBudgetsSpent })
 	}
+	if group == "body" {
+		add("body-fails", func(in *fuzzInput) { in.flags = flagServices | flagBodyFails })
+		add("body-too-large", func(in *fuzzInput) { in.flags = flagServices | flagBodyTooLarge })
+		add("response-unread-body", func(in *fuzzInput) { in.ph, in.flags = 3, flagServices })
+	}
 	if group == "headers" || name == abi.FuncGetBody {
 		add("kind-message", func(in *fuzzInput) { in.ph, in.args[0] = 4, 2 })
 		add("kind-reply", func(in *fuzzInput) { in.ph, in.args[0] = 4, 3 })

@@ -233,6 +233,7 @@ func (hs *fuzzHosts) run(t *testing.T, name string, in fuzzInput) {
 	}
 	checkResult(t, name, sig, spec, params, out.stack)
 	checkList(t, name, spec, params, out.stack[0], after)
+	checkValue(t, name, params, out.stack[0], after)
 	h.checkHeld(t, name, ex)
 	h.restoreKV(name, kvKey)
 }
@@ -348,6 +349,30 @@ func checkList(t *testing.T, name string, spec fuzzSpec, params []uint64, r uint
 	}
 }
 
+// fuzzValues are the values the fixed getters return for every fuzzed
+// exchange and message (see enter).
+var fuzzValues = map[string]string{
+	abi.FuncGetConfig: `{"fuzz":true}`, abi.FuncGetMethod: "POST", abi.FuncGetPath: "/p/a%20b",
+	abi.FuncGetQuery: "q=1&r=2", abi.FuncGetRemoteAddr: "192.0.2.1:1234", abi.FuncGetRequestID: "req-1",
+	abi.FuncMsgGetSubject: "f.in", abi.FuncMsgGetReply: "f.reply",
+}
+
+// checkValue checks a fixed getter: the full length, and the whole value
+// written when it fits.
+func checkValue(t *testing.T, name string, params []uint64, r uint64, mem []byte) {
+	t.Helper()
+	want, ok := fuzzValues[name]
+	if !ok {
+		return
+	}
+	if r != uint64(len(want)) {
+		t.Fatalf("%s%s returned %d, want the length of %q", name, fmtStack(params), r, want)
+	}
+	if buf, limit := params[0], params[1]; r > 0 && r <= limit && string(mem[buf:buf+r]) != want {
+		t.Fatalf("%s%s wrote %q, want %q", name, fmtStack(params), mem[buf:buf+r], want)
+	}
+}
+
 // checkHeld checks that the state the host holds for the request stays
 // within its bounds, whatever the call did.
 func (h *fuzzHost) checkHeld(t *testing.T, name string, ex *Exchange) {
@@ -366,7 +391,7 @@ func (h *fuzzHost) checkHeld(t *testing.T, name string, ex *Exchange) {
 		h       map[string][]string
 		b       headerBudget
 		initial http.Header
-	}{{ex.Request.Header, ex.reqAdded, fuzzRequest().Header}, {ex.Header, ex.respAdded, http.Header{"X-Resp": {"r"}}}} {
+	}{{ex.Request.Header, ex.reqAdded, fuzzRequest(0).Header}, {ex.Header, ex.respAdded, http.Header{"X-Resp": {"r"}}}} {
 		if m.b.values > c.MaxPluginHeaders || m.b.bytes > c.MaxPluginHeaderBytes {
 			t.Fatalf("%s: header budget %+v over its bounds", name, m.b)
 		}
