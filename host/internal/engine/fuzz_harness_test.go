@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -37,6 +38,44 @@ type fuzzHost struct {
 	mem  api.Memory
 	kv   KVStore     // nil without services
 	pol  *fuzzPolicy // nil without services
+
+	kvSwitch *failingKV // the engine's KV store: kv, failing when asked
+}
+
+// failingKV is a KV store that fails (as a broken disk) while fail is set.
+type failingKV struct {
+	KVStore
+	fail bool
+}
+
+var errFuzzKV = errors.New("fuzz: kv store failing")
+
+func (k *failingKV) KVGet(ns string, key []byte) ([]byte, uint64, bool, error) {
+	if k.fail {
+		return nil, 0, false, errFuzzKV
+	}
+	return k.KVStore.KVGet(ns, key)
+}
+
+func (k *failingKV) KVPut(ns string, key, value []byte, ttl time.Duration, expect *uint64) (uint64, error) {
+	if k.fail {
+		return 0, errFuzzKV
+	}
+	return k.KVStore.KVPut(ns, key, value, ttl, expect)
+}
+
+func (k *failingKV) KVDelete(ns string, key []byte) (bool, error) {
+	if k.fail {
+		return false, errFuzzKV
+	}
+	return k.KVStore.KVDelete(ns, key)
+}
+
+func (k *failingKV) KVList(ns string, prefix, after []byte, max int) ([][]byte, error) {
+	if k.fail {
+		return nil, errFuzzKV
+	}
+	return k.KVStore.KVList(ns, prefix, after, max)
 }
 
 // fuzzHosts are two hosts: every service configured, and none.
@@ -61,8 +100,9 @@ func newFuzzHosts(tb testing.TB) *fuzzHosts {
 	}
 	pol := &fuzzPolicy{}
 	pol.reset()
+	kvSwitch := &failingKV{KVStore: kv}
 	full := Config{
-		KV:              kv,
+		KV:              kvSwitch,
 		MaxKVValueBytes: 4096, // keeps the fuzzing store small
 		JWT:             fixedJWT{},
 		RateLimits:      pol,
@@ -74,8 +114,9 @@ func newFuzzHosts(tb testing.TB) *fuzzHosts {
 		MaxPublishPerCall: 4, MaxPublishBytesPerCall: 8192,
 	}
 	fh := newFuzzHost(tb, full)
-	fh.kv, fh.pol = kv, pol
-	return &fuzzHosts{full: fh, bare: newFuzzHost(tb, Config{Logger: quiet})}
+	fh.kv, fh.pol, fh.kvSwitch = kv, pol, kvSwitch
+	// The bare host logs at info, so that log_enabled(debug) is false.
+	return &fuzzHosts{full: fh, bare: newFuzzHost(tb, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})}
 }
 
 func newFuzzHost(tb testing.TB, cfg Config) *fuzzHost {
@@ -101,7 +142,7 @@ const (
 	flagUnbuffered               // the response body is an unbuffered stream
 	flagReqBodyRead              // the request body was read during on_request
 	flagReply                    // a msg_request reply is present
-	flagSettleFails              // the message's Settle returns unavailable
+	flagServicesFail             // the KV store and the message's Settle fail
 	flagBudgetsSpent             // the header and send budgets are nearly spent
 	flagBodyFails                // reading the request body fails
 	flagBodyTooLarge             // the request body is over the body limit
@@ -113,6 +154,17 @@ type failingReader struct{}
 func (failingReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
 
 var fuzzPhases = []phase{phaseNone, phaseConfigure, phaseRequest, phaseResponse, phaseMessage}
+
+// fuzzPhase maps a fuzzed phase index to a phase; the index after the
+// last phase is on_message for a core NATS message without a reply
+// subject.
+func fuzzPhase(i uint8) (ph phase, noReply bool) {
+	n := int(i) % (len(fuzzPhases) + 1)
+	if n == len(fuzzPhases) {
+		return phaseMessage, true
+	}
+	return fuzzPhases[n], false
+}
 
 // fuzzRequest is the request every fuzzed exchange serves.
 func fuzzRequest(flags uint8) *http.Request {
@@ -132,8 +184,9 @@ func fuzzRequest(flags uint8) *http.Request {
 
 // enter sets the instance up as if callback ph were running, with fresh
 // per-call state, and returns the exchange and message it sees.
-func (h *fuzzHost) enter(ph phase, flags uint8) (*Exchange, *Message) {
+func (h *fuzzHost) enter(phIndex, flags uint8) (*Exchange, *Message) {
 	i := h.inst
+	ph, noReply := fuzzPhase(phIndex)
 	var ex *Exchange
 	var msg *Message
 	switch ph {
@@ -150,7 +203,7 @@ func (h *fuzzHost) enter(ph phase, flags uint8) (*Exchange, *Message) {
 		}
 	case phaseMessage:
 		settle := abi.StatusOK
-		if flags&flagSettleFails != 0 {
+		if flags&flagServicesFail != 0 {
 			settle = abi.StatusUnavailable
 		}
 		// Any NATS publisher can send a NUL byte in a header.
@@ -158,6 +211,12 @@ func (h *fuzzHost) enter(ph phase, flags uint8) (*Exchange, *Message) {
 			"X-Nul": {"a\x00b", "ok"}, "Nul\x00Name": {"x"}, "X-Empty": {}},
 			Data: []byte("message data"), Delivered: 2,
 			Settle: func(abi.Disposition, time.Duration) abi.Status { return settle }}
+		if noReply {
+			msg.Reply, msg.Delivered, msg.Settle = "", 0, nil
+		}
+	}
+	if h.kvSwitch != nil {
+		h.kvSwitch.fail = flags&flagServicesFail != 0
 	}
 	i.phase, i.ex, i.msg, i.reply = ph, ex, msg, reply{}
 	if flags&flagReply != 0 {

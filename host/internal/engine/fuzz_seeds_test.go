@@ -37,8 +37,11 @@ const (
 	seedName     = 192 // "b"
 	seedMsgHdrs  = 208 // headers X-H: v
 	seedNulName  = 232 // "X-Nul": a message header with a NUL in a value
-	seedOut      = 256 // free for outputs
-	seedMemBytes = 256
+	seedHost     = 240 // "host"
+	seedManaged  = 248 // "Content-Length"
+	seedReserved = 264 // "hostd.x"
+	seedOut      = 512 // free for outputs
+	seedMemBytes = 512
 )
 
 func seedMemory() []byte {
@@ -60,6 +63,9 @@ func seedMemory() []byte {
 	copy(m[seedName:], "b")
 	copy(m[seedMsgHdrs:], encodeList("X-H", "v"))
 	copy(m[seedNulName:], "X-Nul")
+	copy(m[seedHost:], "host")
+	copy(m[seedManaged:], "Content-Length")
+	copy(m[seedReserved:], "hostd.x")
 	return bytes.TrimRight(m, "\x00")
 }
 
@@ -150,6 +156,43 @@ func seedsFor(group string, fn int, name string) []seed {
 		add("phase-response-unbuffered", func(in *fuzzInput) { in.ph, in.flags = 3, in.flags|flagUnbuffered })
 		add("budgets-spent", func(in *fuzzInput) { in.flags |= flagBudgetsSpent })
 	}
+	switch name {
+	case abi.FuncSetBody, abi.FuncWriteBody:
+		add("too-large", func(in *fuzzInput) { in.args[2] = fuzzMaxBody + 1 })
+	case abi.FuncSendResponse:
+		add("too-large", func(in *fuzzInput) { in.args[2] = fuzzMaxBody + 1 })
+		add("bad-status", func(in *fuzzInput) { in.args[0] = 199 })
+	case abi.FuncSetPath, abi.FuncSetQuery:
+		add("too-large", func(in *fuzzInput) { in.args[1] = 1025 })
+		add("invalid", func(in *fuzzInput) { in.args[0] = seedHeader }) // "X-A": no leading "/" (path); fine (query)
+	case abi.FuncGetHeader, abi.FuncGetHeaderValues:
+		add("host", func(in *fuzzInput) { in.args[1], in.args[2] = seedHost, 4 })
+	case abi.FuncSetHeader, abi.FuncAddHeader, abi.FuncRemoveHeader:
+		add("managed", func(in *fuzzInput) { in.args[1], in.args[2] = seedManaged, 14 })
+		add("bad-name", func(in *fuzzInput) { in.args[1], in.args[2] = seedPolicy, 15 })
+	case abi.FuncKVPut, abi.FuncKVCAS:
+		add("ttl-negative", func(in *fuzzInput) { in.args[4] = 1 << 63 })
+		add("ttl-huge", func(in *fuzzInput) { in.args[4] = 1<<63 - 1 })
+		add("value-too-large", func(in *fuzzInput) { in.args[3] = 4097 })
+		add("key-too-large", func(in *fuzzInput) { in.args[1] = abi.MaxKVKeyLen + 1 })
+	case abi.FuncJWTVerify:
+		add("policy-too-long", func(in *fuzzInput) { in.args[5] = maxJWTPolicy + 1 })
+		add("unknown-keyset", func(in *fuzzInput) { in.args[1] = 1 })
+	case abi.FuncMsgPublish, abi.FuncMsgRequest:
+		add("reserved", func(in *fuzzInput) { in.args[0], in.args[1] = seedReserved, 7 })
+		add("not-granted", func(in *fuzzInput) { in.args[0], in.args[1] = seedKeyset, 2 })
+		if name == abi.FuncMsgRequest {
+			add("timeout-huge", func(in *fuzzInput) { in.args[6] = 1<<63 - 1 })
+			add("timeout-zero", func(in *fuzzInput) { in.args[6] = 0 })
+		}
+	case abi.FuncMsgRespond, abi.FuncMsgSettle, abi.FuncMsgDeliveryCount, abi.FuncMsgGetReply:
+		add("no-reply", func(in *fuzzInput) { in.ph = uint8(len(fuzzPhases)) })
+	case abi.FuncLogEnabled:
+		add("debug-off", func(in *fuzzInput) { in.args[0], in.flags = uint64(uint32(0xffffffff)), 0 })
+	}
+	if group == "kv" {
+		add("store-fails", func(in *fuzzInput) { in.flags |= flagServicesFail })
+	}
 	if group == "body" {
 		add("body-fails", func(in *fuzzInput) { in.flags = flagServices | flagBodyFails })
 		add("body-too-large", func(in *fuzzInput) { in.flags = flagServices | flagBodyTooLarge })
@@ -167,7 +210,7 @@ func seedsFor(group string, fn int, name string) []seed {
 	if group == "msg" {
 		add("phase-request", func(in *fuzzInput) { in.ph = 2 })
 		add("budgets-spent", func(in *fuzzInput) { in.flags |= flagBudgetsSpent })
-		add("settle-fails", func(in *fuzzInput) { in.flags |= flagSettleFails })
+		add("settle-fails", func(in *fuzzInput) { in.flags |= flagServicesFail })
 	}
 	if spec.pack != packNone {
 		b, l := spec.buf, spec.limit

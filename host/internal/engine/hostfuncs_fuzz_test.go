@@ -204,7 +204,7 @@ func (hs *fuzzHosts) run(t *testing.T, name string, in fuzzInput) {
 	h.resetState()
 	sig, spec := hostSig[name], fuzzSpecs[name]
 	before := h.fill(in.mem)
-	ex, _ := h.enter(fuzzPhases[int(in.ph)%len(fuzzPhases)], in.flags)
+	ex, msg := h.enter(in.ph, in.flags)
 	defer h.leave(ex)
 	stack := make([]uint64, max(len(sig.Params), len(sig.Results), 1))
 	for i, p := range sig.Params {
@@ -233,7 +233,7 @@ func (hs *fuzzHosts) run(t *testing.T, name string, in fuzzInput) {
 	}
 	checkResult(t, name, sig, spec, params, out.stack)
 	checkList(t, name, spec, params, out.stack[0], after)
-	checkValue(t, name, params, out.stack[0], after)
+	checkValue(t, name, msg, params, out.stack[0], after)
 	h.checkHeld(t, name, ex)
 	h.restoreKV(name, kvKey)
 }
@@ -359,11 +359,14 @@ var fuzzValues = map[string]string{
 
 // checkValue checks a fixed getter: the full length, and the whole value
 // written when it fits.
-func checkValue(t *testing.T, name string, params []uint64, r uint64, mem []byte) {
+func checkValue(t *testing.T, name string, msg *Message, params []uint64, r uint64, mem []byte) {
 	t.Helper()
 	want, ok := fuzzValues[name]
 	if !ok {
 		return
+	}
+	if name == abi.FuncMsgGetReply {
+		want = msg.Reply
 	}
 	if r != uint64(len(want)) {
 		t.Fatalf("%s%s returned %d, want the length of %q", name, fmtStack(params), r, want)
