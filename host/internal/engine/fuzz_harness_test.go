@@ -16,6 +16,7 @@ import (
 
 	"github.com/hostd/hostd/abi"
 	"github.com/hostd/hostd/host/internal/bus"
+	"github.com/hostd/hostd/host/internal/policy"
 	"github.com/hostd/hostd/internal/testwasm"
 	"github.com/tetratelabs/wazero/api"
 )
@@ -331,4 +332,82 @@ func checkWrites(t *testing.T, what string, before, after []byte, allowed ...reg
 			t.Fatalf("%s wrote guest memory at %d, outside %v", what, i, allowed)
 		}
 	}
+}
+
+// fuzzKeys are KV entries present before every fuzzed call.
+var fuzzKeys = map[string]string{"k": "value", "key1": "v1", "key2": ""}
+
+// resetState restores the services' state, so that a fuzz input's
+// outcome does not depend on the inputs before it.
+func (h *fuzzHost) resetState() {
+	if h.pol != nil {
+		h.pol.reset()
+	}
+}
+
+// kvSnapshot returns the stored entry (value and revision) of the key a KV
+// write would change, and the key.
+func (h *fuzzHost) kvSnapshot(name string, p []uint64) ([]byte, []byte) {
+	if h.kv == nil || (name != abi.FuncKVPut && name != abi.FuncKVCAS && name != abi.FuncKVDelete) {
+		return nil, nil
+	}
+	key, ok := h.mem.Read(uint32(p[0]), uint32(p[1]))
+	if !ok || len(key) == 0 || len(key) > abi.MaxKVKeyLen {
+		return nil, nil
+	}
+	key = bytes.Clone(key)
+	v, rev, found, err := h.kv.KVGet("fuzz", key)
+	if err != nil {
+		panic(err)
+	}
+	snap := fmt.Appendf(nil, "%v %d %q", found, rev, v)
+	return snap, key
+}
+
+// restoreKV puts back what a KV write changed.
+func (h *fuzzHost) restoreKV(name string, key []byte) {
+	if key == nil {
+		return
+	}
+	var err error
+	if v, ok := fuzzKeys[string(key)]; ok {
+		_, err = h.kv.KVPut("fuzz", key, []byte(v), 0, nil)
+	} else {
+		_, err = h.kv.KVDelete("fuzz", key)
+	}
+	if err != nil {
+		panic(err)
+	}
+}
+
+// fuzzPolicy is the rate limiter and breakers of the fuzzing host, reset
+// before every call to two buckets ("b", "c") and two breakers ("b" closed,
+// "c" open) with no room for more, so that one call can reach every path.
+type fuzzPolicy struct {
+	l *policy.Limiters
+	b *policy.Breakers
+}
+
+func (p *fuzzPolicy) reset() {
+	now := time.Now()
+	p.l, p.b = policy.NewLimiters(now, 2), policy.NewBreakers(now, 2)
+	lim := policy.Limits{Rate: 5, Period: time.Second, Burst: 5}
+	cfg := policy.BreakerConfig{Window: time.Second, OpenFor: time.Minute, ConsecutiveFailures: 1, HalfOpenRequests: 1}
+	for _, n := range []string{"b", "c"} {
+		_, _ = p.l.Take([]byte(n), lim, 1, now)
+		p.b.Allow([]byte(n), cfg, now)
+	}
+	p.b.Report([]byte("c"), cfg, false, 0, now)
+}
+
+func (p *fuzzPolicy) Take(name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, now time.Time) RateDecision {
+	return testLimiters{p.l}.Take(name, rate, period, burst, cost, alg, now)
+}
+
+func (p *fuzzPolicy) Allow(name []byte, cfg BreakerConfig, now time.Time) (bool, abi.BreakerState, time.Duration) {
+	return testBreakers{p.b}.Allow(name, cfg, now)
+}
+
+func (p *fuzzPolicy) Report(name []byte, cfg BreakerConfig, success bool, latency time.Duration, now time.Time) abi.BreakerState {
+	return testBreakers{p.b}.Report(name, cfg, success, latency, now)
 }
