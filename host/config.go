@@ -124,6 +124,20 @@ type Limits struct {
 	// upload gets 422 module_over_limit. The defaults admit every plugin
 	// the Go and TinyGo toolchains build.
 	Module ModuleLimits `json:"module,omitempty"`
+
+	// MaxPluginHeaders and MaxPluginHeaderBytes bound, per request and per
+	// header map (request, response), the values plugins add with
+	// set_header and add_header, and their names plus values; every
+	// successful call is counted. Defaults 100 and 64 KiB.
+	MaxPluginHeaders     int `json:"max_plugin_headers,omitempty"`
+	MaxPluginHeaderBytes int `json:"max_plugin_header_bytes,omitempty"`
+	// MaxPluginURLBytes bounds the path (set_path) and the query
+	// (set_query) a plugin sets. Default 64 KiB.
+	MaxPluginURLBytes int `json:"max_plugin_url_bytes,omitempty"`
+	// MaxPublishPerCall and MaxPublishBytesPerCall bound the messages one
+	// plugin callback sends and their bytes. Defaults 100 and 4 MiB.
+	MaxPublishPerCall      int `json:"max_publish_per_call,omitempty"`
+	MaxPublishBytesPerCall int `json:"max_publish_bytes_per_call,omitempty"`
 }
 
 // ServerConfig sets net/http server limits.
@@ -232,7 +246,9 @@ func (c Config) Validate() error {
 	if c.Limits.MemoryPages > 65536 {
 		errs = append(errs, errors.New("limits.memory_pages: at most 65536 (4 GiB)"))
 	}
-	if c.Limits.MaxInstances < 0 || c.Limits.MaxCallsPerInstance < 0 || c.Limits.MaxKVValueBytes < 0 {
+	if c.Limits.MaxInstances < 0 || c.Limits.MaxCallsPerInstance < 0 || c.Limits.MaxKVValueBytes < 0 ||
+		min(c.Limits.MaxPluginHeaders, c.Limits.MaxPluginHeaderBytes, c.Limits.MaxPluginURLBytes,
+			c.Limits.MaxPublishPerCall, c.Limits.MaxPublishBytesPerCall) < 0 {
 		errs = append(errs, errors.New("limits: counts must not be negative"))
 	}
 	errs = append(errs, c.Limits.validateKV()...)

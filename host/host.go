@@ -164,6 +164,8 @@ func (h *Host) startEngine(ctx context.Context) error {
 		Messenger:           messenger{h.bus},
 		Observer:            h.metrics,
 		Logger:              h.log,
+		MaxPluginHeaders:    l.MaxPluginHeaders, MaxPluginHeaderBytes: l.MaxPluginHeaderBytes, MaxPluginURLBytes: l.MaxPluginURLBytes,
+		MaxPublishPerCall: l.MaxPublishPerCall, MaxPublishBytesPerCall: l.MaxPublishBytesPerCall,
 	}
 	h.cfg.engineSandbox(&ecfg)
 	ecfg.Journal = journalAdapter{h.journal}

@@ -115,6 +115,24 @@ type Config struct {
 	// Defaults 50/s and 100.
 	GuestLogRate  float64
 	GuestLogBurst int
+	// MaxPluginHeaders and MaxPluginHeaderBytes bound, per request and per
+	// header map (request, response), what plugins add with set_header and
+	// add_header: every successful call counts one value and the bytes of
+	// its name and value, and nothing is given back by later calls. A call
+	// that would pass either bound returns StatusTooLarge and changes
+	// nothing. Defaults 100 and 64 KiB.
+	MaxPluginHeaders     int
+	MaxPluginHeaderBytes int
+	// MaxPluginURLBytes bounds the path given to set_path and the query
+	// given to set_query (each); longer ones return StatusTooLarge. Default
+	// 64 KiB.
+	MaxPluginURLBytes int
+	// MaxPublishPerCall and MaxPublishBytesPerCall bound the messages one
+	// callback sends (msg_publish, msg_request, msg_respond) and their
+	// headers plus data; a send beyond either returns StatusTooLarge and
+	// sends nothing. Defaults 100 and 4 MiB.
+	MaxPublishPerCall      int
+	MaxPublishBytesPerCall int
 }
 
 // CallJournal records running calls; see Config.Journal.
@@ -206,6 +224,7 @@ func (c Config) withDefaults() Config {
 	if c.GuestLogBurst <= 0 {
 		c.GuestLogBurst = 100
 	}
+	c.hostCallDefaults()
 	return c
 }
 

@@ -44,6 +44,9 @@ type Exchange struct {
 	TooLarge bool
 	sent     bool // send_response was called
 	features bufferFeature
+	// reqAdded and respAdded are what plugins have added to the request
+	// and the response header map (Config.MaxPluginHeaders).
+	reqAdded, respAdded headerBudget
 }
 
 type bufferFeature struct{ response bool }
@@ -68,6 +71,9 @@ func (ex *Exchange) Release() {
 		ex.Body = bytes.Buffer{}
 	}
 	ex.Body.Reset()
+	if len(ex.Header) > 64 { // nor large maps (clear keeps their buckets)
+		ex.Header = http.Header{}
+	}
 	clear(ex.Header)
 	*ex = Exchange{Header: ex.Header, Body: ex.Body}
 	exchangePool.Put(ex)
@@ -115,6 +121,14 @@ func (ex *Exchange) setRequestBody(b []byte) {
 	ex.Request.Body = io.NopCloser(bytes.NewReader(ex.reqBody))
 	ex.Request.ContentLength = int64(len(ex.reqBody))
 	ex.Request.Header.Del("Transfer-Encoding")
+}
+
+// added returns the budget of the request or the response header map.
+func (ex *Exchange) added(request bool) *headerBudget {
+	if request {
+		return &ex.reqAdded
+	}
+	return &ex.respAdded
 }
 
 func isMaxBytes(err error) bool {

@@ -142,7 +142,7 @@ func logLine(ctx context.Context, m api.Module, stack []uint64) {
 	lvl := level(stack[0])
 	n := min(u32ToU(stack[2]), maxGuestLine)
 	msg := read(m, u32ToU(stack[1]), n, "log")
-	i.p.guestLog(lvl, string(msg), "log")
+	i.p.guestLog(lvl, msg, "log")
 }
 
 func logEnabled(ctx context.Context, m api.Module, stack []uint64) {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/textproto"
@@ -23,8 +24,14 @@ func getPath(ctx context.Context, m api.Module, stack []uint64) {
 }
 
 func setPath(ctx context.Context, m api.Module, stack []uint64) {
-	ex := instanceOf(ctx).needPhase("set_path", onlyReq...)
-	p := string(read(m, u32ToU(stack[0]), u32ToU(stack[1]), "set_path"))
+	i := instanceOf(ctx)
+	ex := i.needPhase("set_path", onlyReq...)
+	b := read(m, u32ToU(stack[0]), u32ToU(stack[1]), "set_path")
+	if len(b) > i.p.cfg.MaxPluginURLBytes {
+		stack[0] = uint64(abi.StatusTooLarge)
+		return
+	}
+	p := string(b)
 	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?# \x00\r\n") {
 		stack[0] = uint64(abi.StatusInvalidArgument)
 		return
@@ -42,15 +49,32 @@ func getQuery(ctx context.Context, m api.Module, stack []uint64) {
 }
 
 func setQuery(ctx context.Context, m api.Module, stack []uint64) {
-	ex := instanceOf(ctx).needPhase("set_query", onlyReq...)
-	q := string(read(m, u32ToU(stack[0]), u32ToU(stack[1]), "set_query"))
-	if strings.ContainsAny(q, "# \x00\r\n") {
+	i := instanceOf(ctx)
+	ex := i.needPhase("set_query", onlyReq...)
+	b := read(m, u32ToU(stack[0]), u32ToU(stack[1]), "set_query")
+	if len(b) > i.p.cfg.MaxPluginURLBytes {
+		stack[0] = uint64(abi.StatusTooLarge)
+		return
+	}
+	if !validQuery(b) {
 		stack[0] = uint64(abi.StatusInvalidArgument)
 		return
 	}
-	ex.Request.URL.RawQuery = q
+	ex.Request.URL.RawQuery = string(b)
 	ex.Request.RequestURI = ex.Request.URL.RequestURI()
 	stack[0] = uint64(abi.StatusOK)
+}
+
+// validQuery reports whether a raw query has no '#', space or control
+// character: url.Parse refuses them in a path (set_path), and in a query
+// they would change how the target reads the request line.
+func validQuery(b []byte) bool {
+	for _, c := range b {
+		if c <= ' ' || c == '#' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func getRouteVar(ctx context.Context, m api.Module, stack []uint64) {
@@ -108,9 +132,30 @@ func isRequest(kind uint64) bool { return abi.HeaderKind(api.DecodeU32(kind)) ==
 // values returns a header's values; the request's Host (which net/http keeps
 // outside the header map) is visible as a header.
 func values(h http.Header, ex *Exchange, kind uint64, name []byte) []string {
+	if bytes.IndexByte(name, 0) >= 0 {
+		return nil
+	}
 	vals := lookup(h, name)
-	if len(vals) == 0 && isRequest(kind) && ex.Request.Host != "" && strings.EqualFold(string(name), "Host") {
+	if len(vals) == 0 && isRequest(kind) && ex.Request.Host != "" && bytes.EqualFold(name, []byte("Host")) {
 		vals = []string{ex.Request.Host}
+	}
+	return withoutNUL(vals)
+}
+
+// withoutNUL drops the values that contain a NUL byte, which a
+// NUL-terminated list cannot hold. Only message and reply headers, which
+// any NATS publisher writes, can contain one.
+func withoutNUL(vals []string) []string {
+	for i, v := range vals {
+		if strings.IndexByte(v, 0) >= 0 {
+			out := slices.Clone(vals[:i])
+			for _, v := range vals[i+1:] {
+				if strings.IndexByte(v, 0) < 0 {
+					out = append(out, v)
+				}
+			}
+			return out
+		}
 	}
 	return vals
 }
@@ -160,8 +205,11 @@ func getHeaderNames(ctx context.Context, m api.Module, stack []uint64) {
 	i := instanceOf(ctx)
 	h, ex := headers(i, "get_header_names", stack[0], false)
 	names := make([]string, 0, len(h)+1)
-	for k := range h {
-		names = append(names, k)
+	for k, vs := range h {
+		// As values does: a name or values with a NUL byte are invisible.
+		if strings.IndexByte(k, 0) < 0 && (len(vs) == 0 || len(withoutNUL(vs)) > 0) {
+			names = append(names, k)
+		}
 	}
 	if isRequest(stack[0]) && ex.Request.Host != "" && h["Host"] == nil {
 		names = append(names, "Host")
@@ -172,31 +220,66 @@ func getHeaderNames(ctx context.Context, m api.Module, stack []uint64) {
 }
 
 // managed headers are computed by the host; plugins may not set them.
-func managed(name string) bool {
-	switch name {
-	case "Content-Length", "Transfer-Encoding", "Connection", "Trailer", "Upgrade", "Te", "Host":
-		return true
+var managed = []string{"Content-Length", "Transfer-Encoding", "Connection", "Trailer", "Upgrade", "Te", "Host"}
+
+// isManaged reports whether name (in any case) is a managed header.
+func isManaged(name []byte) bool {
+	for _, m := range managed {
+		if bytes.EqualFold(name, []byte(m)) {
+			return true
+		}
 	}
 	return false
 }
 
+// validName and validValue are httpguts.ValidHeaderFieldName and
+// ValidHeaderFieldValue on bytes, so that checking a value read from guest
+// memory does not copy it.
+func validName(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !httpguts.IsTokenRune(rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func validValue(b []byte) bool {
+	for _, c := range b {
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// headerWrite implements set_header and add_header (op != nil) and
+// remove_header. Checks run in the order abi/SPEC.md states: name, value,
+// managed, then (for set and add) the exchange's header budget; nothing is
+// copied out of guest memory before they pass.
 func headerWrite(ctx context.Context, m api.Module, stack []uint64, fn string, op func(h http.Header, k, v string)) {
 	i := instanceOf(ctx)
-	h, _ := headers(i, fn, stack[0], true)
+	h, ex := headers(i, fn, stack[0], true)
 	name := read(m, u32ToU(stack[1]), u32ToU(stack[2]), fn)
 	var value []byte
 	if op != nil {
 		value = read(m, u32ToU(stack[3]), u32ToU(stack[4]), fn)
 	}
-	if !httpguts.ValidHeaderFieldName(string(name)) || (op != nil && !httpguts.ValidHeaderFieldValue(string(value))) {
+	switch {
+	case !validName(name) || (op != nil && !validValue(value)):
 		stack[0] = uint64(abi.StatusInvalidArgument)
+		return
+	case isManaged(name):
+		stack[0] = uint64(abi.StatusDenied)
+		return
+	case op != nil && !ex.added(isRequest(stack[0])).take(&i.p.cfg, len(name)+len(value)):
+		stack[0] = uint64(abi.StatusTooLarge)
 		return
 	}
 	key := textproto.CanonicalMIMEHeaderKey(string(name))
-	if managed(key) {
-		stack[0] = uint64(abi.StatusDenied)
-		return
-	}
 	if op == nil {
 		if _, ok := h[key]; !ok {
 			stack[0] = uint64(abi.StatusNotFound)

@@ -109,7 +109,8 @@ func kvWrite(ctx context.Context, m api.Module, stack []uint64, fn string, expec
 	case len(val) > i.p.cfg.MaxKVValueBytes:
 		stack[0] = uint64(abi.StatusTooLarge)
 	default:
-		rev, err := kv.KVPut(i.p.b.KVNamespace, key, val, time.Duration(ttl)*time.Millisecond, expect)
+		needOut(m, revPtr, 8, fn) // before the write: a trap must not follow it
+		rev, err := kv.KVPut(i.p.b.KVNamespace, key, val, millis(ttl), expect)
 		if err != nil {
 			stack[0] = uint64(kvStatus(err))
 			return

@@ -52,10 +52,13 @@ type Message struct {
 // term) during on_message.
 func (m *Message) Settled() bool { return m.settled }
 
-// reply is the answer to the last msg_request of the running callback.
+// reply is the messaging state of the running callback: the answer to its
+// last msg_request, and what it has sent so far. The instance resets it at
+// the start and the end of every callback.
 type reply struct {
 	header http.Header
 	data   []byte
+	sent   sendBudget
 }
 
 var sendPhases = []phase{phaseRequest, phaseResponse, phaseMessage}
@@ -105,7 +108,8 @@ const (
 
 // outgoing checks a message the guest sends to subj and decodes its
 // headers: messaging offered, a concrete subject outside the reserved
-// prefix, valid headers, size, and the binding's grant for the kind of send.
+// prefix, valid headers, size, the binding's grant for the kind of send,
+// and the callback's send budget, which it charges.
 func (i *Instance) outgoing(g grant, subj string, headers, data []byte) (http.Header, abi.Status) {
 	if i.p.cfg.Messenger == nil {
 		return nil, abi.StatusUnsupported
@@ -124,6 +128,9 @@ func (i *Instance) outgoing(g grant, subj string, headers, data []byte) (http.He
 	case g == grantPublish && !subject.MatchesAny(i.p.b.Grants.Publish, subj),
 		g == grantRequest && !subject.MatchesAny(i.p.b.Grants.Request, subj):
 		return nil, abi.StatusDenied
+	case !i.reply.sent.take(&i.p.cfg, len(headers)+len(data)):
+		// Charged here: every send that passes goes to the Messenger.
+		return nil, abi.StatusTooLarge
 	}
 	return hdr, abi.StatusOK
 }
@@ -148,7 +155,7 @@ func msgRequest(ctx context.Context, m api.Module, stack []uint64) {
 	headers := read(m, u32ToU(stack[2]), u32ToU(stack[3]), "msg_request")
 	data := read(m, u32ToU(stack[4]), u32ToU(stack[5]), "msg_request")
 	timeout := int64(stack[6])
-	i.reply = reply{}
+	i.reply.header, i.reply.data = nil, nil
 	if timeout < 1 {
 		stack[0] = uint64(abi.StatusInvalidArgument)
 		return
@@ -158,11 +165,11 @@ func msgRequest(ctx context.Context, m api.Module, stack []uint64) {
 		stack[0] = uint64(st)
 		return
 	}
-	rctx, cancel := context.WithTimeout(ctx, time.Duration(timeout)*time.Millisecond)
+	rctx, cancel := context.WithTimeout(ctx, millis(timeout))
 	defer cancel()
 	rh, rd, st := i.p.cfg.Messenger.Request(rctx, string(subj), hdr, data)
 	if st == abi.StatusOK {
-		i.reply = reply{header: rh, data: rd}
+		i.reply.header, i.reply.data = rh, rd
 	}
 	stack[0] = uint64(st)
 }
@@ -219,7 +226,7 @@ func msgSettle(ctx context.Context, _ api.Module, stack []uint64) {
 	}
 	st := abi.StatusOK
 	if msg.Settle != nil {
-		st = msg.Settle(d, time.Duration(delay)*time.Millisecond)
+		st = msg.Settle(d, millis(delay))
 	}
 	if st == abi.StatusOK && d != abi.DispositionInProgress {
 		msg.settled = true

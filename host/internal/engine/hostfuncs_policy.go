@@ -48,6 +48,9 @@ type Breakers interface {
 
 const maxStateName = 256
 
+// maxJWTPolicy bounds the policy jwt_verify accepts (abi/SPEC.md).
+const maxJWTPolicy = 4096
+
 // ceilMillis rounds a duration up to whole milliseconds, so a wait that is
 // not over is never reported as 0.
 func ceilMillis(d time.Duration) uint64 {
@@ -72,8 +75,14 @@ func jwtVerify(ctx context.Context, m api.Module, stack []uint64) {
 	keyset := read(m, u32ToU(stack[0]), u32ToU(stack[1]), "jwt_verify")
 	token := read(m, u32ToU(stack[2]), u32ToU(stack[3]), "jwt_verify")
 	policy := read(m, u32ToU(stack[4]), u32ToU(stack[5]), "jwt_verify")
-	if v == nil {
+	switch {
+	case v == nil:
 		stack[0] = abi.PackStatusLen(abi.StatusUnsupported, 0)
+		return
+	case len(policy) > maxJWTPolicy:
+		// Verifiers keep parsed policies by their bytes; a guest must not
+		// make them keep megabytes.
+		stack[0] = abi.PackStatusLen(abi.StatusInvalidArgument, 0)
 		return
 	}
 	out, st := v.VerifyJWT(keyset, token, policy, time.Now())
@@ -99,7 +108,8 @@ func rateLimitTake(ctx context.Context, m api.Module, stack []uint64) {
 		stack[0] = uint64(abi.StatusInvalidArgument)
 		return
 	}
-	d := rl.Take(name, rate, time.Duration(periodMs)*time.Millisecond, burst, cost, alg, time.Now())
+	needOut(m, out, abi.RateLimitOutSize, "ratelimit_take")
+	d := rl.Take(name, rate, millis(periodMs), burst, cost, alg, time.Now())
 	if out != 0 {
 		var b [abi.RateLimitOutSize]byte
 		binary.LittleEndian.PutUint64(b[0:], uint64(d.Limit))
@@ -123,8 +133,8 @@ func breakerConfig(m api.Module, ptr uint32, fn string) (BreakerConfig, bool) {
 	b := read(m, ptr, abi.BreakerConfigSize, fn)
 	le := binary.LittleEndian
 	c := BreakerConfig{
-		Window:              time.Duration(le.Uint64(b[0:])) * time.Millisecond,
-		OpenFor:             time.Duration(le.Uint64(b[8:])) * time.Millisecond,
+		Window:              millisU(le.Uint64(b[0:])),
+		OpenFor:             millisU(le.Uint64(b[8:])),
 		MinRequests:         int(le.Uint32(b[16:])),
 		ConsecutiveFailures: int(le.Uint32(b[20:])),
 		HalfOpenRequests:    int(le.Uint32(b[24:])),
@@ -150,6 +160,7 @@ func breakerAllow(ctx context.Context, m api.Module, stack []uint64) {
 		stack[0] = uint64(abi.StatusInvalidArgument)
 		return
 	}
+	needOut(m, out, abi.BreakerOutSize, "breaker_allow")
 	allowed, st, retry := br.Allow(name, cfg, time.Now())
 	if out != 0 {
 		var b [abi.BreakerOutSize]byte
@@ -176,6 +187,6 @@ func breakerReport(ctx context.Context, m api.Module, stack []uint64) {
 		stack[0] = uint64(abi.BreakerClosed)
 		return
 	}
-	latency := time.Duration(int64(stack[4])) * time.Millisecond
+	latency := millis(max(int64(stack[4]), 0))
 	stack[0] = uint64(br.Report(name, cfg, api.DecodeU32(stack[3]) != 0, latency, time.Now()))
 }

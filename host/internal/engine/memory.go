@@ -48,6 +48,15 @@ func writeString(m api.Module, buf, limit uint32, v string, what string) uint32 
 	return n
 }
 
+// needOut traps unless the n bytes at a non-zero out pointer are in
+// memory. Functions with side effects check their out pointers first, so
+// that a trap never follows a change the guest cannot learn of.
+func needOut(m api.Module, ptr, n uint32, what string) {
+	if ptr != 0 {
+		read(m, ptr, n, what)
+	}
+}
+
 func writeU64(m api.Module, ptr uint32, v uint64, what string) {
 	if ptr != 0 && !m.Memory().WriteUint64Le(ptr, v) {
 		trapf("%s: revision pointer %d is outside memory", what, ptr)

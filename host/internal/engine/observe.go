@@ -51,19 +51,28 @@ func (w *guestWriter) Write(b []byte) (int, error) {
 			break
 		}
 		w.buf = append(w.buf, b[:min(i, maxGuestLine-len(w.buf))]...)
-		w.p.guestLog(slog.LevelInfo, string(w.buf), "stdout")
+		logged := w.p.guestLog(slog.LevelInfo, w.buf, "stdout")
 		w.buf = w.buf[:0]
 		b = b[i+1:]
+		if !logged {
+			// The rate limit is spent (or the level is off): every other
+			// complete line of this write would be dropped too, so skip
+			// them at once instead of one by one (a write of 32 MiB of
+			// newlines would otherwise hold the host call for seconds).
+			b = b[bytes.LastIndexByte(b, '\n')+1:]
+		}
 	}
 	return n, nil
 }
 
-// guestLog writes one plugin log line if the pool's rate limit allows it.
-func (p *Pool) guestLog(level slog.Level, msg, source string) {
+// guestLog writes one plugin log line if the pool's rate limit allows it,
+// and reports whether it did. msg is copied only then.
+func (p *Pool) guestLog(level slog.Level, msg []byte, source string) bool {
 	log := p.cfg.Logger
 	if !log.Enabled(context.Background(), level) || !p.logl.Allow() {
-		return
+		return false
 	}
-	log.LogAttrs(context.Background(), level, msg,
+	log.LogAttrs(context.Background(), level, string(msg),
 		slog.String("plugin", p.b.Plugin), slog.Int("version", p.b.Version), slog.String("source", source))
+	return true
 }
