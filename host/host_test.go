@@ -134,7 +134,7 @@ func TestUploadRejections(t *testing.T) {
 		{"no marker", testwasm.NoMarker, 422, "abi_mismatch"},
 		{"foreign import", testwasm.BadImport, 422, "abi_mismatch"},
 		{"wrong signature", testwasm.BadSig, 422, "abi_mismatch"},
-		{"huge initial memory", testwasm.MemBombStatic, 422, "abi_mismatch"},
+		{"huge initial memory", testwasm.MemBombStatic, 422, "module_over_limit"},
 		{"over the upload limit", make([]byte, 5000), 413, "too_large"},
 		{"truncated module", testwasm.Hello[:20], 422, "abi_mismatch"},
 	}

@@ -13,16 +13,19 @@ import (
 
 // Bounds on host-side policy state, so plugins naming ever new buckets or
 // breakers cannot exhaust memory.
+// One plugin may create at most half of each table (the rest of a full
+// table stays for the others).
 const (
 	maxBuckets  = 1 << 20
 	maxBreakers = 1 << 16
+	ownerShare  = 2 // 1/ownerShare of a table per plugin
 )
 
 // limiters adapts policy.Limiters to engine.RateLimiter.
 type limiters struct{ l *policy.Limiters }
 
-func (a limiters) Take(name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, now time.Time) engine.RateDecision {
-	d, err := a.l.Take(name, policy.Limits{Rate: rate, Period: period, Burst: burst, Algorithm: alg}, cost, now)
+func (a limiters) Take(owner string, name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, now time.Time) engine.RateDecision {
+	d, err := a.l.TakeAs(owner, name, policy.Limits{Rate: rate, Period: period, Burst: burst, Algorithm: alg}, cost, now)
 	if err != nil { // invalid limits or too many buckets: refuse, never fail open silently
 		return engine.RateDecision{RetryAfter: period}
 	}
@@ -32,12 +35,12 @@ func (a limiters) Take(name []byte, rate int64, period time.Duration, burst, cos
 // breakers adapts policy.Breakers to engine.Breakers.
 type breakers struct{ b *policy.Breakers }
 
-func (a breakers) Allow(name []byte, cfg engine.BreakerConfig, now time.Time) (bool, abi.BreakerState, time.Duration) {
-	return a.b.Allow(name, policy.BreakerConfig(cfg), now)
+func (a breakers) Allow(owner string, name []byte, cfg engine.BreakerConfig, now time.Time) (bool, abi.BreakerState, time.Duration) {
+	return a.b.AllowAs(owner, name, policy.BreakerConfig(cfg), now)
 }
 
-func (a breakers) Report(name []byte, cfg engine.BreakerConfig, success bool, latency time.Duration, now time.Time) abi.BreakerState {
-	return a.b.Report(name, policy.BreakerConfig(cfg), success, latency, now)
+func (a breakers) Report(owner string, name []byte, cfg engine.BreakerConfig, success bool, latency time.Duration, now time.Time) abi.BreakerState {
+	return a.b.ReportAs(owner, name, policy.BreakerConfig(cfg), success, latency, now)
 }
 
 // breakerList returns the breakers for the admin API.

@@ -293,6 +293,33 @@ func TestPolicyTablesFullAnswerWithAStatus(t *testing.T) {
 	}
 }
 
+// TestOnePluginCannotFillThePolicyTables: with a share of half the table
+// per plugin, a plugin naming ever new buckets stops at its share and
+// another plugin still gets buckets.
+func TestOnePluginCannotFillThePolicyTables(t *testing.T) {
+	lims := policy.NewLimiters(time.Now(), 1000)
+	lims.SetOwnerShare(500)
+	e := newEngine(t, Config{RateLimits: testLimiters{lims}})
+	run := func(plugin string, n uint32) []uint32 {
+		p := newPool(t, e, testwasm.Get("policybomb"), Binding{Plugin: plugin, Config: config(n, 0)})
+		ex := newExchange(1 << 20)
+		defer ex.Release()
+		onRequest(t, p, ex)
+		return u32s(ex.Body.Bytes())
+	}
+	if got := run("greedy", 5000); got[0] != 500 || got[1] != 4500 {
+		t.Fatalf("greedy plugin: ok, denied = %v, want 500, 4500", got)
+	}
+	if got := lims.Owned("greedy"); got != 500 {
+		t.Fatalf("greedy owns %d buckets, want 500", got)
+	}
+	// The policybomb names buckets from its config; another plugin with
+	// the same names uses the greedy plugin's 500 and creates 100 more.
+	if got := run("other", 600); got[0] != 600 {
+		t.Fatalf("another plugin: ok, denied = %v, want 600 ok", got)
+	}
+}
+
 func TestKVListIsClampedPerCall(t *testing.T) {
 	kv := testKV(t)
 	for i := range abi.MaxKVListKeys + 500 {

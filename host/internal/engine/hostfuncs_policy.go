@@ -27,7 +27,9 @@ type RateDecision struct {
 
 // RateLimiter holds named token buckets shared by every plugin.
 type RateLimiter interface {
-	Take(name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, now time.Time) RateDecision
+	// Take takes from the bucket called name; owner (the calling plugin)
+	// is charged for the bucket if this call creates it.
+	Take(owner string, name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, now time.Time) RateDecision
 }
 
 // BreakerConfig configures a named circuit breaker (decoded from the guest's
@@ -42,8 +44,10 @@ type BreakerConfig struct {
 
 // Breakers holds named circuit breakers shared by every plugin.
 type Breakers interface {
-	Allow(name []byte, cfg BreakerConfig, now time.Time) (allowed bool, st abi.BreakerState, retryAfter time.Duration)
-	Report(name []byte, cfg BreakerConfig, success bool, latency time.Duration, now time.Time) abi.BreakerState
+	// Allow and Report use the breaker called name; owner (the calling
+	// plugin) is charged for the breaker if the call creates it.
+	Allow(owner string, name []byte, cfg BreakerConfig, now time.Time) (allowed bool, st abi.BreakerState, retryAfter time.Duration)
+	Report(owner string, name []byte, cfg BreakerConfig, success bool, latency time.Duration, now time.Time) abi.BreakerState
 }
 
 const maxStateName = 256
@@ -109,7 +113,7 @@ func rateLimitTake(ctx context.Context, m api.Module, stack []uint64) {
 		return
 	}
 	needOut(m, out, abi.RateLimitOutSize, "ratelimit_take")
-	d := rl.Take(name, rate, millis(periodMs), burst, cost, alg, time.Now())
+	d := rl.Take(i.p.b.Plugin, name, rate, millis(periodMs), burst, cost, alg, time.Now())
 	if out != 0 {
 		var b [abi.RateLimitOutSize]byte
 		binary.LittleEndian.PutUint64(b[0:], uint64(d.Limit))
@@ -161,7 +165,7 @@ func breakerAllow(ctx context.Context, m api.Module, stack []uint64) {
 		return
 	}
 	needOut(m, out, abi.BreakerOutSize, "breaker_allow")
-	allowed, st, retry := br.Allow(name, cfg, time.Now())
+	allowed, st, retry := br.Allow(i.p.b.Plugin, name, cfg, time.Now())
 	if out != 0 {
 		var b [abi.BreakerOutSize]byte
 		binary.LittleEndian.PutUint32(b[0:], uint32(st))
@@ -188,5 +192,5 @@ func breakerReport(ctx context.Context, m api.Module, stack []uint64) {
 		return
 	}
 	latency := millis(max(int64(stack[4]), 0))
-	stack[0] = uint64(br.Report(name, cfg, api.DecodeU32(stack[3]) != 0, latency, time.Now()))
+	stack[0] = uint64(br.Report(i.p.b.Plugin, name, cfg, api.DecodeU32(stack[3]) != 0, latency, time.Now()))
 }

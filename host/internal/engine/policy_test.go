@@ -20,7 +20,7 @@ type countLimiter struct {
 	left int64
 }
 
-func (c *countLimiter) Take(name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, _ time.Time) RateDecision {
+func (c *countLimiter) Take(_ string, name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, _ time.Time) RateDecision {
 	c.got = []any{string(name), rate, period, burst, cost, alg}
 	ok := c.left >= cost
 	if ok {
@@ -83,7 +83,7 @@ type recBreakers struct {
 	reported []bool
 }
 
-func (r *recBreakers) Allow(_ []byte, cfg BreakerConfig, _ time.Time) (bool, abi.BreakerState, time.Duration) {
+func (r *recBreakers) Allow(_ string, _ []byte, cfg BreakerConfig, _ time.Time) (bool, abi.BreakerState, time.Duration) {
 	r.cfg = cfg
 	if r.open {
 		return false, abi.BreakerOpen, 750 * time.Millisecond
@@ -91,7 +91,7 @@ func (r *recBreakers) Allow(_ []byte, cfg BreakerConfig, _ time.Time) (bool, abi
 	return true, abi.BreakerClosed, 0
 }
 
-func (r *recBreakers) Report(_ []byte, _ BreakerConfig, ok bool, _ time.Duration, _ time.Time) abi.BreakerState {
+func (r *recBreakers) Report(_ string, _ []byte, _ BreakerConfig, ok bool, _ time.Duration, _ time.Time) abi.BreakerState {
 	r.reported = append(r.reported, ok)
 	if !ok {
 		return abi.BreakerOpen

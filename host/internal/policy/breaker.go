@@ -89,6 +89,7 @@ type Breakers struct {
 	max    int64
 	n      atomic.Int64
 	opened atomic.Uint64
+	own    owners
 	t      table[breaker, *breaker]
 }
 
@@ -99,6 +100,11 @@ type Breakers struct {
 func NewBreakers(epoch time.Time, maxBreakers int) *Breakers {
 	return &Breakers{epoch: epoch, max: int64(maxBreakers)}
 }
+
+// SetOwnerShare bounds how many breakers one owner (AllowAs, ReportAs)
+// may create; 0 means no bound. Beyond it, as beyond the table's bound,
+// calls naming a new breaker fail open. Call it before first use.
+func (b *Breakers) SetOwnerShare(n int) { b.own.max = int64(n) }
 
 // breaker is one named circuit breaker. The zero value is unused.
 type breaker struct {
@@ -127,7 +133,12 @@ type breaker struct {
 // it again for that long). Allow does not allocate unless it creates the
 // breaker.
 func (b *Breakers) Allow(name []byte, cfg BreakerConfig, now time.Time) (allowed bool, st State, retryAfter time.Duration) {
-	br := b.t.lock(name, b.room)
+	return b.AllowAs("", name, cfg, now)
+}
+
+// AllowAs is Allow on behalf of owner (see SetOwnerShare).
+func (b *Breakers) AllowAs(owner string, name []byte, cfg BreakerConfig, now time.Time) (allowed bool, st State, retryAfter time.Duration) {
+	br := b.t.lock(name, owner, func() bool { return b.room(owner) })
 	if br == nil {
 		return true, Closed, 0
 	}
@@ -144,7 +155,12 @@ func (b *Breakers) Allow(name []byte, cfg BreakerConfig, now time.Time) (allowed
 // While open, reports are ignored. Report does not allocate unless it
 // creates the breaker.
 func (b *Breakers) Report(name []byte, cfg BreakerConfig, success bool, latency time.Duration, now time.Time) State {
-	br := b.t.lock(name, b.room)
+	return b.ReportAs("", name, cfg, success, latency, now)
+}
+
+// ReportAs is Report on behalf of owner (see SetOwnerShare).
+func (b *Breakers) ReportAs(owner string, name []byte, cfg BreakerConfig, success bool, latency time.Duration, now time.Time) State {
+	br := b.t.lock(name, owner, func() bool { return b.room(owner) })
 	if br == nil {
 		return Closed
 	}
@@ -164,9 +180,13 @@ func (b *Breakers) Opened() uint64 { return b.opened.Load() }
 // Len returns how many breakers exist.
 func (b *Breakers) Len() int { return int(b.n.Load()) }
 
-// room reserves a slot for a new breaker; called with a shard locked.
-func (b *Breakers) room() bool {
+// room reserves a slot for a new breaker of owner; called with a shard
+// locked.
+func (b *Breakers) room(owner string) bool {
 	if b.max > 0 && b.n.Load() >= b.max {
+		return false
+	}
+	if !b.own.take(owner) {
 		return false
 	}
 	b.n.Add(1)
@@ -179,7 +199,11 @@ func (b *Breakers) room() bool {
 func (b *Breakers) Sweep(now time.Time) int {
 	t := int64(now.Sub(b.epoch))
 	n := b.t.sweep(func(br *breaker) bool {
-		return !br.used || (br.state == Closed && br.consec == 0 && br.r.empty(max(t, br.last)))
+		if br.used && (br.state != Closed || br.consec != 0 || !br.r.empty(max(t, br.last))) {
+			return false
+		}
+		b.own.give(br.owner)
+		return true
 	})
 	b.n.Add(int64(-n))
 	return n

@@ -65,6 +65,7 @@ type Limiters struct {
 	epoch time.Time
 	max   int64
 	n     atomic.Int64
+	own   owners
 	t     table[bucket, *bucket]
 }
 
@@ -75,6 +76,13 @@ type Limiters struct {
 func NewLimiters(epoch time.Time, maxBuckets int) *Limiters {
 	return &Limiters{epoch: epoch, max: int64(maxBuckets)}
 }
+
+// SetOwnerShare bounds how many buckets one owner (TakeAs) may create; 0
+// means no bound. Call it before the first Take.
+func (l *Limiters) SetOwnerShare(n int) { l.own.max = int64(n) }
+
+// Owned returns how many of the existing buckets owner created.
+func (l *Limiters) Owned(owner string) int { return int(l.own.count(owner)) }
 
 // bucket is one named limiter. The zero value is an unused bucket.
 type bucket struct {
@@ -115,14 +123,21 @@ type params struct {
 // ErrInvalidLimits, ErrCostExceedsLimit or ErrTooManyBuckets, each with a
 // Decision that denies (see their docs). No token is taken.
 func (l *Limiters) Take(name []byte, lim Limits, cost int64, now time.Time) (Decision, error) {
+	return l.TakeAs("", name, lim, cost, now)
+}
+
+// TakeAs is Take on behalf of owner: a bucket it creates counts against
+// the owner's share (SetOwnerShare) as long as it exists, whoever uses it
+// later. Beyond the share it fails with ErrTooManyBuckets.
+func (l *Limiters) TakeAs(owner string, name []byte, lim Limits, cost int64, now time.Time) (Decision, error) {
 	if cost < 0 {
 		return Decision{}, ErrInvalidLimits
 	}
 	// Limits are validated before a bucket is created for them, and again
 	// by take only when they differ from the bucket's.
-	b := l.t.lock(name, func() bool {
+	b := l.t.lock(name, owner, func() bool {
 		_, err := lim.params()
-		return err == nil && l.room()
+		return err == nil && l.room(owner)
 	})
 	if b == nil {
 		if _, err := lim.params(); err != nil {
@@ -135,9 +150,13 @@ func (l *Limiters) Take(name []byte, lim Limits, cost int64, now time.Time) (Dec
 	return d, err
 }
 
-// room reserves a slot for a new bucket; called with a shard locked.
-func (l *Limiters) room() bool {
+// room reserves a slot for a new bucket of owner; called with a shard
+// locked.
+func (l *Limiters) room(owner string) bool {
 	if l.max > 0 && l.n.Load() >= l.max {
+		return false
+	}
+	if !l.own.take(owner) {
 		return false
 	}
 	l.n.Add(1)
@@ -154,7 +173,13 @@ func (l *Limiters) Len() int { return int(l.n.Load()) }
 // buckets it removed. Call it periodically (e.g. every minute).
 func (l *Limiters) Sweep(now time.Time) int {
 	t := int64(now.Sub(l.epoch))
-	n := l.t.sweep(func(b *bucket) bool { return b.idle(t) })
+	n := l.t.sweep(func(b *bucket) bool {
+		if !b.idle(t) {
+			return false
+		}
+		l.own.give(b.owner)
+		return true
+	})
 	l.n.Add(int64(-n))
 	return n
 }

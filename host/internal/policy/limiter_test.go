@@ -213,3 +213,35 @@ func TestSweep(t *testing.T) {
 		t.Fatalf("new bucket after sweep: %+v", d)
 	}
 }
+
+// TestOwnerShare: one owner naming ever new buckets stops at its share,
+// another owner still gets buckets, and sweeping gives the share back.
+func TestOwnerShare(t *testing.T) {
+	l := NewLimiters(epoch, 10)
+	l.SetOwnerShare(4)
+	lim := Limits{Rate: 1, Period: time.Second, Burst: 5}
+	for i := range 6 {
+		_, err := l.TakeAs("greedy", []byte{'g', byte(i)}, lim, 0, epoch)
+		if want := i >= 4; errors.Is(err, ErrTooManyBuckets) != want {
+			t.Fatalf("greedy bucket %d: %v", i, err)
+		}
+	}
+	if _, err := l.TakeAs("other", []byte("o"), lim, 1, epoch); err != nil {
+		t.Fatalf("another owner: %v", err)
+	}
+	// A bucket another owner created counts against it, not the user.
+	if _, err := l.TakeAs("greedy", []byte("o"), lim, 1, epoch); err != nil {
+		t.Fatalf("using another owner's bucket: %v", err)
+	}
+	if got := l.Owned("greedy"); got != 4 {
+		t.Fatalf("greedy owns %d buckets, want 4", got)
+	}
+	// Full buckets (cost 0 takes nothing) are idle after a period.
+	l.Sweep(epoch.Add(2 * time.Second))
+	if got := l.Owned("greedy"); got != 0 {
+		t.Fatalf("greedy owns %d buckets after the sweep, want 0", got)
+	}
+	if _, err := l.TakeAs("greedy", []byte("g9"), lim, 1, epoch.Add(2*time.Second)); err != nil {
+		t.Fatalf("after the sweep: %v", err)
+	}
+}

@@ -11,8 +11,9 @@ const nShards = 64
 // up, so that the caller looks the name up again instead of updating a
 // value nobody else will see.
 type entry struct {
-	mu   sync.Mutex
-	dead bool
+	mu    sync.Mutex
+	dead  bool
+	owner string // who created it (see owners); set before it is published
 }
 
 func (e *entry) base() *entry { return e }
@@ -59,7 +60,7 @@ func (s *shard[T]) get(name []byte) *T {
 // getOrAdd returns the entry for name, adding a zero entry when there is
 // none and room allows; room is called with the shard locked and reports
 // (and reserves) a free slot. It returns nil when there is no room.
-func (s *shard[T]) getOrAdd(name []byte, room func() bool) *T {
+func (s *shard[T]) getOrAdd(name []byte, room func() bool, init func(*T)) *T {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e := s.m[string(name)]; e != nil {
@@ -72,6 +73,7 @@ func (s *shard[T]) getOrAdd(name []byte, room func() bool) *T {
 		s.m = make(map[string]*T)
 	}
 	e := new(T)
+	init(e)
 	s.m[string(name)] = e
 	return e
 }
@@ -79,12 +81,12 @@ func (s *shard[T]) getOrAdd(name []byte, room func() bool) *T {
 // lock returns the live value called name with its mutex held, adding a
 // zero value when there is none and room allows; nil when there is no
 // room.
-func (t *table[T, P]) lock(name []byte, room func() bool) *T {
+func (t *table[T, P]) lock(name []byte, owner string, room func() bool) *T {
 	s := t.shardOf(name)
 	for {
 		v := s.get(name)
 		if v == nil {
-			if v = s.getOrAdd(name, room); v == nil {
+			if v = s.getOrAdd(name, room, func(v *T) { P(v).base().owner = owner }); v == nil {
 				return nil
 			}
 		}

@@ -210,6 +210,10 @@ const (
 	secDataCount = 12
 )
 
+// maxSectionBytes bounds a section's declared size: far beyond any upload,
+// so a larger size is a lie about the module, reported as such.
+const maxSectionBytes = 1 << 30
+
 // order gives each section id its rank; datacount sits between element
 // and code.
 var order = [...]int{secType: 1, secImport: 2, secFunction: 3, secTable: 4, secMemory: 5,
@@ -235,9 +239,12 @@ func Parse(b []byte, l Limits) (*Module, error) {
 		if r.err != nil {
 			return nil, fmt.Errorf("section header at offset %d: %w", r.off, r.err)
 		}
+		if size > maxSectionBytes {
+			return nil, &LimitError{What: fmt.Sprintf("bytes of section %d at offset %d", id, r.off),
+				Got: uint64(size), Max: maxSectionBytes}
+		}
 		if uint64(size) > uint64(r.remaining()) {
-			return nil, &LimitError{What: fmt.Sprintf("bytes of section %d at offset %d (more than the module holds)", id, r.off),
-				Got: uint64(size), Max: uint64(r.remaining())}
+			return nil, fmt.Errorf("section %d at offset %d: declares %d bytes, %d remain (truncated module)", id, r.off, size, r.remaining())
 		}
 		if id != secCustom {
 			if int(id) >= len(order) || order[id] == 0 {
