@@ -35,6 +35,9 @@ const (
 	// ProbeN is the number of sequential healthy-route requests of one
 	// latency probe.
 	ProbeN = 300
+	// ProbeRounds probes are made each time and the median (by p99) is
+	// compared (ProbeMedian).
+	ProbeRounds = 3
 	// The healthy route's p99 during an attack must stay within
 	// ProbeFactor × baseline p99 + ProbeSlack. The slack absorbs scheduler
 	// noise of a 2-core machine when the baseline p99 is a fraction of a

@@ -44,12 +44,12 @@ func quarantine(t *testing.T, wasm []byte, budget time.Duration) {
 	// baseline is the healthy route under the same load of fast answers
 	// that involve no plugin (404 no_route): quarantine must cost no more.
 	flood := h.Siege("/no-such-route", attackConns, time.Second)
-	baseline := h.Probe("/healthy", ProbeN)
+	baseline := h.ProbeMedian("/healthy", ProbeN)
 	flood.Stop()
 
 	s := h.Siege("/bad", attackConns, deadlineBound+time.Second)
 	w := h.WatchHealth(100 * time.Millisecond)
-	during := h.Probe("/healthy", ProbeN)
+	during := h.ProbeMedian("/healthy", ProbeN)
 	var quarantinedAt time.Duration
 	for time.Since(s.Began) < budget && quarantinedAt == 0 {
 		for _, r := range s.Results() {

@@ -38,11 +38,11 @@ type attackReport struct {
 func underAttack(t *testing.T, h *Hostd, path string, conns int, reqTimeout, minDur time.Duration) attackReport {
 	t.Helper()
 	var r attackReport
-	r.Baseline = h.Probe("/healthy", ProbeN)
+	r.Baseline = h.ProbeMedian("/healthy", ProbeN)
 	s := h.Siege(path, conns, reqTimeout)
 	w := h.WatchHealth(100 * time.Millisecond)
 	time.Sleep(200 * time.Millisecond) // let every attacker get a call running
-	r.During = h.Probe("/healthy", ProbeN)
+	r.During = h.ProbeMedian("/healthy", ProbeN)
 	if rest := minDur - time.Since(s.Began); rest > 0 {
 		time.Sleep(rest)
 	}

@@ -75,11 +75,11 @@ type Config struct {
 	CompileWorker []string
 	// MaxConcurrentCompiles bounds compilations running at once. Default 2.
 	MaxConcurrentCompiles int
-	// LongCallAfter is how long a guest call runs before it counts as
-	// long: long calls of all plugins together run on at most LongCallCPUs
-	// cores at a time, taking turns, so that guests that burn their whole
-	// deadline leave the other cores to quick requests. Defaults 10ms and
-	// GOMAXPROCS-1 (at least 1).
+	// LongCallAfter is how long a guest call runs (its guest code, not
+	// the host functions it waits in) before it counts as long: long calls
+	// of all plugins together run on at most LongCallCPUs cores at a time,
+	// taking turns, so that guests that burn CPU leave the other cores to
+	// quick requests. Defaults 2ms and GOMAXPROCS-1 (at least 1).
 	LongCallAfter time.Duration
 	LongCallCPUs  int
 	// Quarantine backs off pools whose calls keep failing.
@@ -200,7 +200,7 @@ func (c Config) withDefaults() Config {
 		c.MaxConcurrentCompiles = 2
 	}
 	if c.LongCallAfter <= 0 {
-		c.LongCallAfter = 10 * time.Millisecond
+		c.LongCallAfter = 2 * time.Millisecond
 	}
 	if c.LongCallCPUs <= 0 {
 		c.LongCallCPUs = max(1, runtime.GOMAXPROCS(0)-1)

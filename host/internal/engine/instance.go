@@ -68,9 +68,12 @@ type Instance struct {
 	stackReserved int64
 	// callStart is when the running call began; long is set once it ran
 	// past LongCallAfter, cpu while it holds a long-call CPU token.
-	callStart time.Time
-	long, cpu bool
-	slot      CallSlot // the journal's record of this instance; nil without a journal
+	callStart  time.Time
+	sliceStart time.Time     // the last scheduling point (see yield)
+	lastYield  time.Time     // the last yield, or the call's start
+	ran        time.Duration // the call's run time so far (see yield)
+	long, cpu  bool
+	slot       CallSlot // the journal's record of this instance; nil without a journal
 
 	onRequest, onResponse, onMessage api.Function
 	stack                            [1]uint64
@@ -141,6 +144,7 @@ func (i *Instance) due() {
 // begin records the start of a call.
 func (i *Instance) begin() {
 	i.callStart = time.Now()
+	i.sliceStart, i.lastYield, i.ran = i.callStart, i.callStart, 0
 	if i.slot != nil {
 		i.slot.Begin(i.callStart)
 	}

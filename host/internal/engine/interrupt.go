@@ -55,26 +55,52 @@ func (e *Engine) instantiateSandbox(ctx context.Context) error {
 	return nil
 }
 
+// schedQuantum is how long a guest runs between two scheduling points:
+// at most that often a yield lets other goroutines run and a long call
+// hands its CPU token on. Yields in between (a tight loop yields every few
+// microseconds) only check the deadline: handing the token on at each of
+// them was measured to wake goroutines on the core left to quick requests
+// several hundred thousand times a second.
+const schedQuantum = 250 * time.Microsecond
+
+// maxRunGap is the longest gap between two yields counted as running: a
+// slice of fuel takes well under it, so a longer gap was spent in a host
+// function that waited.
+const maxRunGap = 5 * time.Millisecond
+
 // yield is called by instrumented code when its fuel ran out. Besides
-// ending calls whose context is done, it shares the CPUs: it lets other
-// goroutines run (runtime.Gosched), and a call that has run longer than
-// LongCallAfter may go on only while it holds one of LongCallCPUs tokens,
-// taken in turn at every yield, so that guests burning their whole
-// deadline can never take every core from the requests that are quick.
+// ending calls whose context is done, it shares the CPUs: every
+// schedQuantum it lets other goroutines run (runtime.Gosched), and a call
+// that has run longer than LongCallAfter may go on only while it holds one
+// of LongCallCPUs tokens, handed on in turn every schedQuantum, so that
+// guests burning their whole deadline can never take every core from the
+// requests that are quick.
 func yield(ctx context.Context, m api.Module, _ []uint64) {
 	checkDone(ctx)
 	i := instanceOf(ctx)
-	runtime.Gosched()
-	if i.long || time.Since(i.callStart) > i.p.cfg.LongCallAfter || i.p.longCalls.Load() {
-		i.long = true
-		e := i.p.m.e
-		if i.cpu {
-			<-e.cpus
+	now := time.Now()
+	// The call's run time: the gaps between yields, but for one that spans
+	// a blocking host call (a NATS request, a KV write), which uses no CPU.
+	if gap := now.Sub(i.lastYield); gap < maxRunGap {
+		i.ran += gap
+	}
+	i.lastYield = now
+	if now.Sub(i.sliceStart) >= schedQuantum {
+		i.sliceStart = now
+		if i.cpu { // let the next long call run
+			<-i.p.m.e.cpus
 			i.cpu = false
 		}
+		runtime.Gosched()
+	}
+	if !i.long && (i.ran > i.p.cfg.LongCallAfter || i.p.longCalls.Load()) {
+		i.long = true
+	}
+	if i.long && !i.cpu {
 		select {
-		case e.cpus <- struct{}{}:
+		case i.p.m.e.cpus <- struct{}{}:
 			i.cpu = true
+			i.sliceStart = time.Now()
 		case <-ctx.Done():
 			checkDone(ctx)
 		}
@@ -105,7 +131,7 @@ func (i *Instance) endCall() {
 	if i.slot != nil {
 		i.slot.End()
 	}
-	i.p.longCalls.Store(i.long || time.Since(i.callStart) > i.p.cfg.LongCallAfter)
+	i.p.longCalls.Store(i.long)
 	if i.cpu {
 		<-i.p.m.e.cpus
 		i.cpu = false
