@@ -112,7 +112,7 @@ func (p *Pool) newInstance(ctx context.Context) (*Instance, error) {
 	cctx = experimental.WithMemoryAllocator(cctx, lm.allocator())
 	inst.begin() // the start function runs in InstantiateModule
 	mod, err := e.rt.InstantiateModule(cctx, p.m.compiled, mc)
-	inst.endCall()
+	inst.endCall(false)
 	if err != nil {
 		err = inst.classify(err)
 		inst.close()
@@ -153,7 +153,7 @@ func (i *Instance) begin() {
 // initialize runs _initialize and on_configure.
 func (i *Instance) initialize(ctx context.Context) error {
 	i.due()
-	defer i.endCall()
+	defer i.endCall(false)
 	if i.p.m.hasInit {
 		if _, err := i.mod.ExportedFunction(abi.InitializeExport).Call(ctx); err != nil {
 			return fmt.Errorf("_initialize: %w", i.classify(err))
@@ -239,7 +239,7 @@ func (i *Instance) callTimeout(ctx context.Context, ex *Exchange, ph phase, fn a
 	start := time.Now()
 	i.due()
 	err := fn.CallWithStack(cctx, i.stack[:])
-	i.endCall()
+	i.endCall(true)
 	stop()
 	cancel()
 	i.ex, i.phase, i.reply = nil, phaseNone, reply{}

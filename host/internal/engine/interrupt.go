@@ -93,10 +93,10 @@ func yield(ctx context.Context, m api.Module, _ []uint64) {
 		}
 		runtime.Gosched()
 	}
-	if !i.long && (i.ran > i.p.cfg.LongCallAfter || i.p.longCalls.Load()) {
+	if i.ran > i.p.cfg.LongCallAfter {
 		i.long = true
 	}
-	if i.long && !i.cpu {
+	if (i.long || i.p.longCalls.Load()) && !i.cpu {
 		select {
 		case i.p.m.e.cpus <- struct{}{}:
 			i.cpu = true
@@ -124,14 +124,18 @@ func checkDone(ctx context.Context) {
 }
 
 // endCall records the end of a call and gives back the CPU token of a
-// long call. A pool whose last call was long starts its next calls as long
-// ones: they share the long-call CPUs from their first yield, instead of
-// competing with quick calls for LongCallAfter each.
-func (i *Instance) endCall() {
+// long call. When history is set (a callback, not the start of an
+// instance), it also records whether the call was long: a pool whose last
+// call was long starts its next calls as long ones, so that they share the
+// long-call CPUs from their first yield instead of competing with quick
+// calls for LongCallAfter each; its first quick call clears that.
+func (i *Instance) endCall(history bool) {
 	if i.slot != nil {
 		i.slot.End()
 	}
-	i.p.longCalls.Store(i.long)
+	if history {
+		i.p.longCalls.Store(i.long)
+	}
 	if i.cpu {
 		<-i.p.m.e.cpus
 		i.cpu = false
