@@ -67,6 +67,7 @@ func (m *Module) NewPool(ctx context.Context, b Binding) (*Pool, error) {
 		if reason, d, ok := m.e.cfg.Suspect(b.Plugin, b.Version); ok {
 			// Not even _initialize runs until the quarantine is over.
 			p.health.quarantineFor(reason, d)
+			p.cfg.Observer.Quarantined(b.Plugin, b.Version)
 			m.e.budget.register(p)
 			return p, nil
 		}
