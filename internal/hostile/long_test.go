@@ -46,7 +46,10 @@ func TestLongDeepRecursionWide(t *testing.T) {
 	time.Sleep(20 * time.Second)
 	res := s.Stop()
 	t.Logf("recursion, 8 bindings × 8 connections: %s; memory before %s, largest RSS sampled %s", summarize(res), base, MiB(h.MaxRSSSeen()))
-	checkAnswers(t, "deep recursion", res, "500 plugin_failed", deadlineBound, isFailed)
+	// 64 recursions at once share the long-call CPUs: some reach their
+	// stack budget (500), the others their deadline (504).
+	checkAnswers(t, "deep recursion", res, "500 plugin_failed or 504 plugin_timeout", deadlineBound,
+		func(r Resp) bool { return isFailed(r) || isTimeout(r) })
 	if peak := max(h.Mem().HWM, h.MaxRSSSeen()); peak > base.RSS+RecursionPeakSlack {
 		t.Errorf("deep recursion: want peak RSS ≤ baseline %s + %s, got %s", MiB(base.RSS), MiB(RecursionPeakSlack), MiB(peak))
 	}

@@ -90,6 +90,7 @@ func yield(ctx context.Context, m api.Module, _ []uint64) {
 		if i.cpu { // let the next long call run
 			<-i.p.m.e.cpus
 			i.cpu = false
+			osYield()
 		}
 		runtime.Gosched()
 	}
