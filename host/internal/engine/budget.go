@@ -15,9 +15,10 @@ type budget struct {
 	instances    atomic.Int64
 	memory       atomic.Int64
 
-	mu    sync.Mutex
-	pools map[*Pool]struct{} // pools with idle instances that may be evicted
-	next  []*Pool            // eviction order, rebuilt from pools when used up
+	mu     sync.Mutex
+	pools  map[*Pool]struct{} // pools with idle instances that may be evicted
+	next   []*Pool            // eviction order, rebuilt from pools when used up
+	freedC chan struct{}      // closed when an instance slot is released
 }
 
 func newBudget(maxInstances int, maxMemory int64) *budget {
@@ -64,7 +65,25 @@ func (b *budget) acquireInstance(self *Pool) bool {
 	}
 }
 
-func (b *budget) releaseInstance() { b.instances.Add(-1) }
+func (b *budget) releaseInstance() {
+	b.instances.Add(-1)
+	b.mu.Lock()
+	if b.freedC != nil {
+		close(b.freedC)
+		b.freedC = nil
+	}
+	b.mu.Unlock()
+}
+
+// freed returns a channel closed at the next releaseInstance.
+func (b *budget) freed() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.freedC == nil {
+		b.freedC = make(chan struct{})
+	}
+	return b.freedC
+}
 
 func (b *budget) register(p *Pool) {
 	b.mu.Lock()

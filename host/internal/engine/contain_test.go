@@ -38,6 +38,14 @@ func TestLoopFreeCallTreeEndsAtDeadline(t *testing.T) {
 func TestRunningGuestDoesNotStallTheCollector(t *testing.T) {
 	e := newEngine(t, Config{CallTimeout: 2 * time.Second})
 	p := newPool(t, e, testwasm.CallTree, Binding{Plugin: "calltree"})
+	// What a collection takes here without a guest: a loaded test machine
+	// slows both.
+	var alone time.Duration
+	for range 10 {
+		start := time.Now()
+		runtime.GC()
+		alone = max(alone, time.Since(start))
+	}
 	done := make(chan error, 1)
 	go func() {
 		_, err := serve(t, p)
@@ -53,10 +61,13 @@ func TestRunningGuestDoesNotStallTheCollector(t *testing.T) {
 	if err := <-done; !errors.Is(err, ErrTimeout) {
 		t.Fatalf("call: %v, want ErrTimeout", err)
 	}
-	if worst > 100*time.Millisecond {
-		t.Fatalf("a garbage collection took %v while a guest ran", worst)
+	// Before the instrumentation a collection waited for the guest's whole
+	// call (here 2 s); the guest must reach a preemption point within a
+	// fuel slice.
+	if worst > max(100*time.Millisecond, 10*alone) {
+		t.Fatalf("a garbage collection took %v while a guest ran (%v without it)", worst, alone)
 	}
-	t.Logf("slowest of 10 collections while the guest ran: %v", worst)
+	t.Logf("slowest of 10 collections while the guest ran: %v (%v without it)", worst, alone)
 }
 
 func TestCallTreeInInitializeAndStartFails(t *testing.T) {

@@ -73,7 +73,7 @@ func (m *Module) NewPool(ctx context.Context, b Binding) (*Pool, error) {
 		}
 	}
 	p.slots <- struct{}{}
-	inst, err := p.instantiate(ctx)
+	inst, _, err := p.instantiate(ctx)
 	if err != nil {
 		<-p.slots
 		m.Release(ctx)
@@ -84,19 +84,35 @@ func (m *Module) NewPool(ctx context.Context, b Binding) (*Pool, error) {
 	return p, nil
 }
 
-// instantiate creates an instance within the engine-wide budget.
-func (p *Pool) instantiate(ctx context.Context) (*Instance, error) {
+// instantiate creates an instance within the engine-wide budget. When the
+// budget is used up by busy instances it waits, up to QueueTimeout, for one
+// of them to close — or for an instance of this pool to come back idle,
+// which it returns instead (reused true).
+func (p *Pool) instantiate(ctx context.Context) (inst *Instance, reused bool, err error) {
 	b := p.m.e.budget
-	if !b.acquireInstance(p) {
-		p.cfg.Observer.Call(p.b.Plugin, p.b.Version, "acquire", 0, OutcomeOverloaded)
-		return nil, fmt.Errorf("%w: %d instances of all plugins are busy", ErrOverloaded, p.cfg.MaxTotalInstances)
+	var t *time.Timer
+	for !b.acquireInstance(p) {
+		if t == nil {
+			t = time.NewTimer(p.cfg.QueueTimeout)
+			defer t.Stop()
+		}
+		select {
+		case <-b.freed():
+		case inst := <-p.idle:
+			return inst, true, nil
+		case <-t.C:
+			p.cfg.Observer.Call(p.b.Plugin, p.b.Version, "acquire", 0, OutcomeOverloaded)
+			return nil, false, fmt.Errorf("%w: %d instances of all plugins are busy", ErrOverloaded, p.cfg.MaxTotalInstances)
+		case <-ctx.Done():
+			return nil, false, ErrCanceled
+		}
 	}
-	inst, err := p.newInstance(ctx)
+	inst, err = p.newInstance(ctx)
 	if err != nil {
 		b.releaseInstance()
-		return nil, err
+		return nil, false, err
 	}
-	return inst, nil
+	return inst, false, nil
 }
 
 // QuarantinedError is returned by Get while the pool is quarantined. It
@@ -187,12 +203,11 @@ func (p *Pool) create(ctx context.Context) (*Instance, error) {
 		<-p.slots
 		return nil, ErrClosed
 	}
-	inst, err := p.instantiate(ctx)
-	if err != nil {
-		<-p.slots
-		return nil, err
+	inst, reused, err := p.instantiate(ctx)
+	if err != nil || reused {
+		<-p.slots // no new instance: give the slot taken for it back
 	}
-	return inst, nil
+	return inst, err
 }
 
 // evictOne closes one idle instance to give its slot of the engine-wide
