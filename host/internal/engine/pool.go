@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -85,34 +86,42 @@ func (m *Module) NewPool(ctx context.Context, b Binding) (*Pool, error) {
 }
 
 // instantiate creates an instance within the engine-wide budget. When the
-// budget is used up by busy instances it waits, up to QueueTimeout, for one
-// of them to close — or for an instance of this pool to come back idle,
-// which it returns instead (reused true).
+// budget (instances, or memory for the new instance) is used up by busy
+// instances it waits, up to QueueTimeout, for one of them to close — or
+// for an instance of this pool to come back idle, which it returns instead
+// (reused true).
 func (p *Pool) instantiate(ctx context.Context) (inst *Instance, reused bool, err error) {
 	b := p.m.e.budget
 	var t *time.Timer
-	for !b.acquireInstance(p) {
+	for {
+		freed := b.freed()
+		if b.acquireInstance(p) {
+			inst, err = p.newInstance(ctx)
+			if err == nil {
+				return inst, false, nil
+			}
+			b.releaseInstance()
+			if !errors.Is(err, ErrOverloaded) {
+				return nil, false, err
+			}
+		} else {
+			err = fmt.Errorf("%w: %d instances of all plugins are busy", ErrOverloaded, p.cfg.MaxTotalInstances)
+		}
 		if t == nil {
 			t = time.NewTimer(p.cfg.QueueTimeout)
 			defer t.Stop()
 		}
 		select {
-		case <-b.freed():
+		case <-freed:
 		case inst := <-p.idle:
 			return inst, true, nil
 		case <-t.C:
 			p.cfg.Observer.Call(p.b.Plugin, p.b.Version, "acquire", 0, OutcomeOverloaded)
-			return nil, false, fmt.Errorf("%w: %d instances of all plugins are busy", ErrOverloaded, p.cfg.MaxTotalInstances)
+			return nil, false, err
 		case <-ctx.Done():
 			return nil, false, ErrCanceled
 		}
 	}
-	inst, err = p.newInstance(ctx)
-	if err != nil {
-		b.releaseInstance()
-		return nil, false, err
-	}
-	return inst, false, nil
 }
 
 // QuarantinedError is returned by Get while the pool is quarantined. It
