@@ -80,7 +80,7 @@ func kvGet(ctx context.Context, m api.Module, stack []uint64) {
 	v, rev, found, err := kv.KVGet(i.p.b.KVNamespace, key)
 	switch {
 	case err != nil:
-		i.p.cfg.Logger.Warn("kv_get failed", "plugin", i.p.b.Plugin, "error", err)
+		i.p.hostWarn("kv_get failed", "error", err)
 		stack[0] = abi.PackStatusLen(kvStatus(err), 0)
 	case !found:
 		stack[0] = abi.PackStatusLen(abi.StatusNotFound, 0)
@@ -170,7 +170,7 @@ func kvList(ctx context.Context, m api.Module, stack []uint64) {
 	}
 	keys, err := kv.KVList(i.p.b.KVNamespace, prefix, after, min(max, abi.MaxKVListKeys))
 	if err != nil {
-		i.p.cfg.Logger.Warn("kv_list failed", "plugin", i.p.b.Plugin, "error", err)
+		i.p.hostWarn("kv_list failed", "error", err)
 		stack[0] = abi.PackStatusLen(kvStatus(err), 0)
 		return
 	}

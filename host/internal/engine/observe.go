@@ -76,3 +76,13 @@ func (p *Pool) guestLog(level slog.Level, msg []byte, source string) bool {
 		slog.String("plugin", p.b.Plugin), slog.Int("version", p.b.Version), slog.String("source", source))
 	return true
 }
+
+// hostWarn logs a host-side failure of a plugin's host call (a store that
+// failed), at most a few a second per pool: a guest calling in a loop must
+// not flood the log.
+func (p *Pool) hostWarn(msg string, args ...any) {
+	if !p.warnl.Allow() {
+		return
+	}
+	p.cfg.Logger.Warn(msg, append([]any{"plugin", p.b.Plugin, "version", p.b.Version}, args...)...)
+}

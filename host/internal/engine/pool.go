@@ -32,7 +32,8 @@ type Pool struct {
 	m      *Module
 	b      Binding
 	cfg    Config
-	logl   *rate.Limiter
+	logl   *rate.Limiter // guest log lines
+	warnl  *rate.Limiter // host warnings about the pool's calls
 	health *health
 	// longCalls is set while the pool's last call ran past LongCallAfter.
 	longCalls atomic.Bool
@@ -59,6 +60,7 @@ func (m *Module) NewPool(ctx context.Context, b Binding) (*Pool, error) {
 	cfg := m.e.cfg
 	p := &Pool{m: m, b: b, cfg: cfg,
 		logl:   rate.NewLimiter(rate.Limit(cfg.GuestLogRate), cfg.GuestLogBurst),
+		warnl:  rate.NewLimiter(1, 5),
 		health: newHealth(cfg.Quarantine),
 		idle:   make(chan *Instance, cfg.MaxInstances),
 		slots:  make(chan struct{}, cfg.MaxInstances),
