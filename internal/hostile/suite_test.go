@@ -174,6 +174,10 @@ func summarize(res []Resp) string {
 // deadlineBound is when a call's answer must have arrived.
 const deadlineBound = CallTimeout + Margin
 
+// queueBound is how long a request may wait for an instance (the default
+// limits.queue_timeout).
+const queueBound = time.Second
+
 // isTimeout reports a 504 plugin_timeout.
 func isTimeout(r Resp) bool { return r.Is(504, "plugin_timeout") }
 
