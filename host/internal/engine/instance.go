@@ -70,6 +70,7 @@ type Instance struct {
 	// past LongCallAfter, cpu while it holds a long-call CPU token.
 	callStart  time.Time
 	sliceStart time.Time     // the last scheduling point (see yield)
+	tokenSince time.Time     // when the call took its CPU token
 	lastYield  time.Time     // the last yield, or the call's start
 	ran        time.Duration // the call's run time so far (see yield)
 	long, cpu  bool

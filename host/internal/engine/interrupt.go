@@ -63,6 +63,12 @@ func (e *Engine) instantiateSandbox(ctx context.Context) error {
 // several hundred thousand times a second.
 const schedQuantum = 250 * time.Microsecond
 
+// tokenQuantum is how long a long call keeps its CPU token before it
+// queues for it again behind the other long calls. Handing it on more
+// often makes the long calls progress together, at the price of wakeups
+// on the core left to quick requests.
+const tokenQuantum = 10 * time.Millisecond
+
 // maxRunGap is the longest gap between two yields counted as running: a
 // slice of fuel takes well under it, so a longer gap was spent in a host
 // function that waited.
@@ -72,7 +78,7 @@ const maxRunGap = 5 * time.Millisecond
 // ending calls whose context is done, it shares the CPUs: every
 // schedQuantum it lets other goroutines run (runtime.Gosched), and a call
 // that has run longer than LongCallAfter may go on only while it holds one
-// of LongCallCPUs tokens, handed on in turn every schedQuantum, so that
+// of LongCallCPUs tokens, handed on in turn every tokenQuantum, so that
 // guests burning their whole deadline can never take every core from the
 // requests that are quick.
 func yield(ctx context.Context, m api.Module, _ []uint64) {
@@ -87,10 +93,12 @@ func yield(ctx context.Context, m api.Module, _ []uint64) {
 	i.lastYield = now
 	if now.Sub(i.sliceStart) >= schedQuantum {
 		i.sliceStart = now
-		if i.cpu { // let the next long call run
-			<-i.p.m.e.cpus
-			i.cpu = false
+		if i.cpu {
 			osYield()
+			if now.Sub(i.tokenSince) >= tokenQuantum { // let the next long call run
+				<-i.p.m.e.cpus
+				i.cpu = false
+			}
 		}
 		runtime.Gosched()
 	}
@@ -102,6 +110,7 @@ func yield(ctx context.Context, m api.Module, _ []uint64) {
 		case i.p.m.e.cpus <- struct{}{}:
 			i.cpu = true
 			i.sliceStart = time.Now()
+			i.tokenSince = i.sliceStart
 		case <-ctx.Done():
 			checkDone(ctx)
 		}
