@@ -3,9 +3,11 @@
 # dist/NAME.wasm, where NAME is the directory name.
 #   build.sh          rebuild dist/
 #   build.sh --check  rebuild into a temp dir and fail if dist/ differs
-# Builds are reproducible for a given Go toolchain: go.mod pins it with a
-# toolchain line, and -trimpath and an empty build ID remove local paths.
+# Builds are reproducible: this script (not go.mod, whose toolchain line would
+# also switch plugin authors' go and make TinyGo refuse the module) selects the
+# Go toolchain, and -trimpath and an empty build ID remove local paths.
 set -euo pipefail
+export GOTOOLCHAIN=go1.26.8
 cd "$(dirname "$0")"
 check=false
 [ "${1:-}" = "--check" ] && check=true

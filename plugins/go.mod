@@ -1,8 +1,6 @@
 module github.com/hostd/hostd/plugins
 
-go 1.24
-
-toolchain go1.26.8
+go 1.23
 
 require (
 	github.com/hostd/hostd/abi v0.0.0

@@ -1,6 +1,6 @@
 module github.com/hostd/hostd/examples/headerfilter
 
-go 1.24
+go 1.23
 
 require (
 	github.com/hostd/hostd/abi v0.0.0
