@@ -13,11 +13,11 @@ import (
 // release or two behind.
 const maxPluginGo = 23
 
-// TestPluginModulesBuildWithOlderTinyGo pins the go.mod of every plugin-side
+// TestPluginModulesDeclareGo123 pins the go.mod of every plugin-side
 // module (abi, sdk, plugins, examples/*) to a `go` line TinyGo 0.35 accepts and
 // no toolchain line (which would switch an author's go to a toolchain TinyGo
 // refuses).
-func TestPluginModulesBuildWithOlderTinyGo(t *testing.T) {
+func TestPluginModulesDeclareGo123(t *testing.T) {
 	root := RepoRoot(t)
 	mods := []string{"abi/go.mod", "sdk/go.mod", "plugins/go.mod"}
 	examples, err := filepath.Glob(filepath.Join(root, "examples", "*", "go.mod"))
