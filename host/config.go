@@ -46,9 +46,11 @@ type Config struct {
 	// CompileWorker is an executable that compiles uploaded modules in a
 	// child process, under limits.compile_timeout and
 	// limits.compile_memory_bytes: the hostd binary, or any program whose
-	// main starts with the IsCompileWorker check. Empty compiles in-process
-	// without that budget (a warning is logged). cmd/hostd sets it to
-	// itself.
+	// main starts with the IsCompileWorker check, built from the same
+	// module versions as the embedding program (its wazero must be the same
+	// build, or compiles fail with an error that says so). Empty compiles
+	// in-process without that budget (a warning is logged). cmd/hostd sets
+	// it to itself.
 	CompileWorker string `json:"-"`
 }
 

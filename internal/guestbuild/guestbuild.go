@@ -8,6 +8,7 @@
 package guestbuild
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,11 +50,20 @@ func Build(tb testing.TB, dir string) []byte {
 // RepoRoot returns the repository root (the directory of the root go.mod).
 func RepoRoot(tb testing.TB) string {
 	tb.Helper()
+	root, err := Root()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return root
+}
+
+// Root is RepoRoot for callers without a testing.TB (a TestMain).
+func Root() (string, error) {
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
-		tb.Fatal("guestbuild: no caller information")
+		return "", errors.New("guestbuild: no caller information")
 	}
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..")), nil
 }
 
 func goTool() string {

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hostd/hostd/internal/hostdbin"
 )
 
 // Options configure a child hostd.
@@ -79,7 +81,7 @@ func Start(t testing.TB, opts Options) *Hostd {
 }
 
 func start(t testing.TB, opts Options) (*Hostd, error) {
-	bin, err := Binary()
+	bin, err := hostdbin.Build()
 	if err != nil {
 		return nil, err
 	}

@@ -4,14 +4,16 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"github.com/hostd/hostd/internal/hostdbin"
 )
 
 func TestMain(m *testing.M) {
-	if _, err := Binary(); err != nil {
+	if _, err := hostdbin.Build(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
-	Cleanup()
+	hostdbin.Cleanup()
 	os.Exit(code)
 }

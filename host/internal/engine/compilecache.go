@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/tetratelabs/wazero"
 )
 
 // codeCache is the on-disk compilation cache: wazero's file cache, which
@@ -22,6 +25,11 @@ import (
 type codeCache struct {
 	dir       string // the cache directory (wazero's version directories live in it)
 	manifests string // dir/hostd-manifests
+	// version is the name of the directory this process's wazero reads
+	// (wazero-VERSION-ARCH-OS, VERSION from the binary's build information).
+	// A compile worker whose wazero writes another one (a different build)
+	// would leave code this process never reads, so install refuses it.
+	version string
 }
 
 // manifest describes one module's cache file.
@@ -31,7 +39,7 @@ type manifest struct {
 	SHA256 string `json:"sha256"`
 }
 
-func openCodeCache(dir string) (*codeCache, error) {
+func openCodeCache(ctx context.Context, rc wazero.RuntimeConfig, dir string) (*codeCache, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("engine: cache dir: %w", err)
@@ -40,7 +48,35 @@ func openCodeCache(dir string) (*codeCache, error) {
 	if err := os.MkdirAll(c.manifests, 0o700); err != nil {
 		return nil, fmt.Errorf("engine: cache dir: %w", err)
 	}
+	if c.version, err = cacheVersionDir(ctx, rc, abs); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// oneFunction is (module (func)): the smallest module wazero compiles into
+// its file cache.
+var oneFunction = []byte("\x00asm\x01\x00\x00\x00\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x04\x01\x02\x00\x0b")
+
+// cacheVersionDir finds the version directory this process's wazero uses
+// by compiling oneFunction into a scratch cache under dir.
+func cacheVersionDir(ctx context.Context, rc wazero.RuntimeConfig, dir string) (string, error) {
+	tmp, err := os.MkdirTemp(dir, "probe-")
+	if err != nil {
+		return "", fmt.Errorf("engine: cache dir: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := compileInto(ctx, rc, tmp, oneFunction); err != nil {
+		return "", err
+	}
+	entries, err := os.ReadDir(tmp)
+	if err == nil && len(entries) == 0 {
+		return "", nil // the interpreter: no compiled code to cache
+	}
+	if err != nil || len(entries) != 1 || !entries[0].IsDir() {
+		return "", fmt.Errorf("engine: cache dir: cannot tell which directory wazero uses (%d entries, %v)", len(entries), err)
+	}
+	return entries[0].Name(), nil
 }
 
 func (c *codeCache) manifestPath(key string) string { return filepath.Join(c.manifests, key+".json") }
@@ -95,6 +131,10 @@ func (c *codeCache) install(key, tmp string) error {
 	rel, err := filepath.Rel(tmp, found[0])
 	if err != nil {
 		return err
+	}
+	if v, _, _ := strings.Cut(filepath.ToSlash(rel), "/"); c.version != "" && v != c.version {
+		return fmt.Errorf("engine: the compile worker's wazero writes %s, this process reads %s: "+
+			"the worker must be a build of the same binary (compile_worker)", v, c.version)
 	}
 	sum, size, err := hashFile(found[0])
 	if err != nil {

@@ -267,7 +267,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		slots:  make(chan struct{}, cfg.MaxConcurrentCompiles),
 		cpus:   make(chan struct{}, cfg.LongCallCPUs)}
 	if cfg.CacheDir != "" {
-		code, err := openCodeCache(cfg.CacheDir)
+		code, err := openCodeCache(ctx, rc, cfg.CacheDir)
 		if err != nil {
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hostd/hostd/internal/guestbuild"
+	"github.com/hostd/hostd/internal/hostdbin"
 	"github.com/hostd/hostd/internal/testwasm"
 )
 
@@ -127,5 +128,26 @@ func TestDamagedCacheIsRebuilt(t *testing.T) {
 				t.Fatal("the damaged cache file is still there")
 			}
 		})
+	}
+}
+
+// A worker from another build writes compiled code under another wazero
+// version directory, which this process would never read (it would compile
+// again, in-process and outside the budget): the compile fails instead.
+// The test binary's wazero version is "dev" (test binaries carry no module
+// versions); a built hostd's is the one in go.mod.
+func TestCompileWorkerOfAnotherBuildIsRefused(t *testing.T) {
+	bin, err := hostdbin.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	e := newEngine(t, Config{CacheDir: dir, CompileWorker: []string{bin}})
+	_, err = e.Compile(context.Background(), testwasm.Hello)
+	if err == nil || !strings.Contains(err.Error(), "compile worker's wazero writes") {
+		t.Fatalf("compile with a worker of another build: %v, want a refusal", err)
+	}
+	if n := len(cacheFiles(t, dir)); n != 0 {
+		t.Fatalf("%d cache files left", n)
 	}
 }
