@@ -49,7 +49,8 @@ func TestWorker() (string, error) {
 	return build("worker", wd, "test", "-c", ".")
 }
 
-func build(name, in string, args ...string) (string, error) {
+// build runs `go VERB -o OUT ARGS...` in directory in, once per name.
+func build(name, in, verb string, args ...string) (string, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	if p, ok := built[name]; ok {
@@ -63,13 +64,13 @@ func build(name, in string, args ...string) (string, error) {
 		dir = d
 	}
 	out := filepath.Join(dir, name)
-	cmd := exec.Command("go", append(args, "-o", out)...)
+	cmd := exec.Command("go", append([]string{verb, "-o", out}, args...)...)
 	cmd.Dir = in
 	cmd.Env = append(os.Environ(), "GOFLAGS=", "CGO_ENABLED=0")
 	var log bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("hostdbin: go %s: %v\n%s", strings.Join(args, " "), err, log.String())
+		return "", fmt.Errorf("hostdbin: go %s %s: %v\n%s", verb, strings.Join(args, " "), err, log.String())
 	}
 	built[name] = out
 	return out, nil
