@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -154,6 +155,31 @@ type ServerConfig struct {
 	MaxHeaderBytes int `json:"max_header_bytes,omitempty"`
 	// ShutdownTimeout bounds draining on shutdown. Default "30s".
 	ShutdownTimeout Duration `json:"shutdown_timeout,omitempty"`
+	// TrustedProxies lists the peers (CIDRs or addresses, data plane only)
+	// whose X-Forwarded-For, -Host, -Proto and -Port are kept; from any
+	// other client they are removed before the filters run. Default none.
+	TrustedProxies []string `json:"trusted_proxies,omitempty"`
+	// AllowUnderscoreHeaders keeps client headers whose name contains '_'
+	// (data plane only). Default false: they are dropped, as nginx does,
+	// because CGI-style targets read X_User as X-User.
+	AllowUnderscoreHeaders bool `json:"allow_underscore_headers,omitempty"`
+}
+
+// trustedProxies parses TrustedProxies; a bare address is a /32 or /128.
+func (s ServerConfig) trustedProxies() ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(s.TrustedProxies))
+	for _, v := range s.TrustedProxies {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				return nil, fmt.Errorf("server.trusted_proxies: %q is neither a CIDR (10.0.0.0/8) nor an address", v)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // Duration is a time.Duration written in JSON as a Go duration string
@@ -264,6 +290,9 @@ func (c Config) Validate() error {
 	}
 	if c.NATS.SyncInterval < 0 {
 		errs = append(errs, errors.New("nats.sync_interval: must not be negative (0 fsyncs every write)"))
+	}
+	if _, err := c.Server.trustedProxies(); err != nil {
+		errs = append(errs, err)
 	}
 	errs = append(errs, c.Limits.validateSandbox()...)
 	errs = append(errs, c.Cluster.validate()...)

@@ -182,7 +182,7 @@ func (h *Host) startEngine(ctx context.Context) error {
 	// Start started the bus before the engine: routes with a nats target
 	// send their requests through it.
 	h.plane = dataplane.New(dataplane.Config{Engine: h.eng, Wasm: h.reg.Wasm, Metrics: h.metrics,
-		Logger: h.log, MaxBodyBytes: l.MaxBodyBytes, NATS: h.bus})
+		Logger: h.log, MaxBodyBytes: l.MaxBodyBytes, NATS: h.bus, Client: h.clientPolicy()})
 	h.metrics.WatchSandbox(h.quarantinedMetrics, h.capacityMetrics)
 	return nil
 }
@@ -216,6 +216,13 @@ func (h *Host) listen(key []byte) error {
 		}()
 	}
 	return nil
+}
+
+// clientPolicy is what the data plane keeps of client headers (Validate
+// has checked the proxies parse).
+func (h *Host) clientPolicy() dataplane.ClientPolicy {
+	proxies, _ := h.cfg.Server.trustedProxies()
+	return dataplane.ClientPolicy{TrustedProxies: proxies, AllowUnderscoreHeaders: h.cfg.Server.AllowUnderscoreHeaders}
 }
 
 func (h *Host) server(handler http.Handler) *http.Server {

@@ -133,6 +133,7 @@ func natsRequestHeader(ex *engine.Exchange, routeID string) bus.Header {
 			h[k] = slices.Clone(v)
 		}
 	}
+	DropConfusable(http.Header(h))
 	h[hdrMethod] = []string{r.Method}
 	h[hdrPath] = []string{r.URL.EscapedPath()}
 	if r.URL.RawQuery != "" {

@@ -38,6 +38,8 @@ type Config struct {
 	// NATS sends the requests of routes with a nats target. Nil makes
 	// such routes unavailable (503 route_unavailable).
 	NATS Requester
+	// Client says which client headers survive the edge (ClientPolicy).
+	Client ClientPolicy
 }
 
 // Plane is the data plane's HTTP handler.
@@ -106,6 +108,7 @@ func (p *Plane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer g.release()
+	r = p.cfg.Client.cleanClient(r)
 	id := p.ids.fromRequest(r)
 	r.Header.Set("X-Request-ID", id)
 	w.Header().Set("X-Request-ID", id)

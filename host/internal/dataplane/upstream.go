@@ -73,6 +73,7 @@ func (p *Plane) keepUpstreams(used map[string]bool) {
 // A failure becomes a 502/504 JSON response that on_response filters see
 // (a circuit breaker counts it), not a chain failure.
 func (rt *route) proxy(ctx context.Context, ex *engine.Exchange) {
+	DropConfusable(ex.Request.Header)
 	res, err := rt.up.Do(ctx, ex.Request)
 	if err != nil {
 		status, code, msg := http.StatusBadGateway, "upstream_unavailable", "no upstream target answered"

@@ -23,8 +23,9 @@ var hopHeaders = []string{
 	"Upgrade",
 }
 
-// removeHopHeaders deletes the hop-by-hop headers from h, including the
-// ones its Connection header names.
+// removeHopHeaders deletes the hop-by-hop headers from a response's h,
+// including the ones its Connection header names: they are the upstream's
+// connection's, not the response's.
 func removeHopHeaders(h http.Header) {
 	for _, v := range h["Connection"] {
 		for name := range strings.SplitSeq(v, ",") {
@@ -33,6 +34,14 @@ func removeHopHeaders(h http.Header) {
 			}
 		}
 	}
+	removeFixedHopHeaders(h)
+}
+
+// removeFixedHopHeaders deletes the fixed hop-by-hop headers but not the
+// ones a Connection header names. On a request that is the data plane's
+// job, done on the client's request before any filter runs: here, after
+// the filters, Connection: X-User would delete the X-User a filter set.
+func removeFixedHopHeaders(h http.Header) {
 	for _, name := range hopHeaders {
 		delete(h, name)
 	}
@@ -52,7 +61,7 @@ func newOutgoing(r *http.Request) *outgoing {
 	if o.header == nil {
 		o.header = make(http.Header, 4)
 	}
-	removeHopHeaders(o.header)
+	removeFixedHopHeaders(o.header)
 	setForwarded(o.header, r)
 	if o.hasBody() && r.GetBody == nil {
 		o.body = &replayBody{rc: r.Body}
@@ -65,7 +74,11 @@ func (o *outgoing) hasBody() bool {
 	return r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0
 }
 
-// setForwarded sets the X-Forwarded-* headers for a request received as r.
+// setForwarded sets the X-Forwarded-* headers for a request received as r:
+// r.RemoteAddr is appended to X-Forwarded-For, and X-Forwarded-Host and
+// -Proto are set unless r has them. The caller decides what of the
+// client's may be kept (the data plane removes them unless the client is a
+// trusted proxy), so what is left was set by a trusted proxy or a filter.
 func setForwarded(h http.Header, r *http.Request) {
 	vals := make([]string, 4) // one allocation for the four values
 	one := func(i int, v string) []string { vals[i] = v; return vals[i : i+1 : i+1] }
@@ -75,12 +88,16 @@ func setForwarded(h http.Header, r *http.Request) {
 		}
 		h["X-Forwarded-For"] = one(0, ip)
 	}
-	h["X-Forwarded-Host"] = one(1, r.Host)
-	proto := "http"
-	if r.TLS != nil {
-		proto = "https"
+	if _, ok := h["X-Forwarded-Host"]; !ok {
+		h["X-Forwarded-Host"] = one(1, r.Host)
 	}
-	h["X-Forwarded-Proto"] = one(2, proto)
+	if _, ok := h["X-Forwarded-Proto"]; !ok {
+		proto := "http"
+		if r.TLS != nil {
+			proto = "https"
+		}
+		h["X-Forwarded-Proto"] = one(2, proto)
+	}
 	if _, ok := h["User-Agent"]; !ok {
 		h["User-Agent"] = one(3, "") // keep Go's default User-Agent out
 	}

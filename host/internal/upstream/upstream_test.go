@@ -24,7 +24,7 @@ func TestForwardedAndTraceHeaders(t *testing.T) {
 	r.RemoteAddr = "203.0.113.7:5555"
 	h := r.Header
 	h.Set("X-Forwarded-For", "10.0.0.1")
-	h.Set("X-Forwarded-Proto", "https") // spoofed: hostd is the edge
+	h.Set("X-Forwarded-Proto", "https") // kept: the data plane removed an untrusted client's
 	h.Set("X-Request-ID", "req-42")
 	h.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 	h.Set("Tracestate", "vendor=abc")
@@ -42,19 +42,23 @@ func TestForwardedAndTraceHeaders(t *testing.T) {
 	got, _ := a.lastRequest()
 	want := map[string]string{
 		"X-Forwarded-For":   "10.0.0.1, 203.0.113.7",
-		"X-Forwarded-Proto": "http",
+		"X-Forwarded-Proto": "https",
 		"X-Forwarded-Host":  "public.example",
-		"X-Request-Id":      "req-42",
-		"Traceparent":       "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-		"Tracestate":        "vendor=abc",
-		"X-Custom":          "kept",
+		// The names a request's Connection header lists are the data
+		// plane's to remove, before the filters; after them, a client's
+		// Connection: X-User would delete what a filter set.
+		"X-Hop":        "1",
+		"X-Request-Id": "req-42",
+		"Traceparent":  "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+		"Tracestate":   "vendor=abc",
+		"X-Custom":     "kept",
 	}
 	for k, v := range want {
 		if g := got.Header.Get(k); g != v {
 			t.Errorf("upstream got %s %q, want %q", k, g, v)
 		}
 	}
-	for _, k := range []string{"Connection", "X-Hop", "Keep-Alive", "Proxy-Authorization",
+	for _, k := range []string{"Connection", "Keep-Alive", "Proxy-Authorization",
 		"Proxy-Connection", "Te", "Upgrade", "Trailer", "User-Agent"} {
 		if v, ok := got.Header[k]; ok {
 			t.Errorf("upstream got hop-by-hop or default header %s %q", k, v)
