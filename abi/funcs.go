@@ -90,7 +90,7 @@ const (
 	// FuncGetStatus returns the response status code (200 until set).
 	//	(func (result i32))
 	FuncGetStatus = "get_status"
-	// FuncSetStatus sets the response status code (200..999; 1xx is not a final status).
+	// FuncSetStatus sets the response status code (200..599; 1xx is not a final status, 600+ has no class).
 	//	(func (param $status i32) (result i32))
 	FuncSetStatus = "set_status"
 	// FuncSendResponse sets the status and replaces the body, and ends the

@@ -17,7 +17,7 @@ var _ interface {
 // Status returns the response status code (200 until set).
 func (Response) Status() int { return int(imports.GetStatus()) }
 
-// SetStatus sets the response status code, 100 to 999.
+// SetStatus sets the response status code, a final status 200 to 599.
 func (Response) SetStatus(code int) error {
 	if !validCode(code) {
 		return ErrInvalidArgument
@@ -25,7 +25,7 @@ func (Response) SetStatus(code int) error {
 	return errOf(imports.SetStatus(uint32(code)))
 }
 
-func validCode(code int) bool { return code >= 100 && code <= 999 }
+func validCode(code int) bool { return code >= 200 && code <= 599 }
 
 // Header returns the response header map.
 func (Response) Header() Header { return Header{abi.HeaderKindResponse} }

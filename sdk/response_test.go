@@ -16,10 +16,11 @@ func TestResponseBuild(t *testing.T) {
 	var errs []error
 	a := serve(t, h, func(_ sdk.Request, resp sdk.Response) sdk.Action {
 		errs = append(errs, resp.SetStatus(201), resp.SetStatus(99), resp.SetStatus(1000),
+			resp.SetStatus(100), resp.SetStatus(600), resp.SetStatus(599),
 			resp.Header().Set("Content-Type", "text/plain"))
 		fmt.Fprintf(resp, "n=%d;", 1) // Response is an io.Writer
 		resp.WriteString("done")
-		if resp.Status() != 201 {
+		if resp.Status() != 599 {
 			t.Errorf("Status() = %d", resp.Status())
 		}
 		return sdk.Respond
@@ -27,10 +28,11 @@ func TestResponseBuild(t *testing.T) {
 	if a != sdk.Respond || h.Sent {
 		t.Errorf("action %v sent %v", a, h.Sent)
 	}
-	if want := []error{nil, sdk.ErrInvalidArgument, sdk.ErrInvalidArgument, nil}; !slices.Equal(errs, want) {
+	if want := []error{nil, sdk.ErrInvalidArgument, sdk.ErrInvalidArgument,
+		sdk.ErrInvalidArgument, sdk.ErrInvalidArgument, nil, nil}; !slices.Equal(errs, want) {
 		t.Errorf("errors %v, want %v", errs, want)
 	}
-	if h.Response.Status != 201 || string(h.Response.Body) != "n=1;done" ||
+	if h.Response.Status != 599 || string(h.Response.Body) != "n=1;done" ||
 		h.Response.Header.Get("Content-Type") != "text/plain" {
 		t.Errorf("response %+v", h.Response)
 	}

@@ -146,7 +146,7 @@ func (f fake) GetStatus() uint32 {
 	return uint32(f.h.Response.Status)
 }
 
-func validStatus(code uint32) bool { return code >= 100 && code <= 999 }
+func validStatus(code uint32) bool { return code >= 200 && code <= 599 }
 
 func (f fake) SetStatus(code uint32) abi.Status {
 	f.h.need("set_status", reqPhases...)

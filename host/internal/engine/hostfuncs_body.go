@@ -113,7 +113,11 @@ func getStatus(ctx context.Context, _ api.Module, stack []uint64) {
 	stack[0] = uint64(ex.Status)
 }
 
-func validStatus(code uint32) bool { return code >= 200 && code <= 999 }
+// validStatus reports whether a plugin may set code: a final status that
+// HTTP defines a class for. 1xx are interim responses and cannot end a
+// request; 600 and above have no class, and clients and proxies treat
+// them differently (some as 5xx, some as a protocol error).
+func validStatus(code uint32) bool { return code >= 200 && code <= 599 }
 
 func setStatus(ctx context.Context, _ api.Module, stack []uint64) {
 	ex := instanceOf(ctx).needPhase("set_status", reqPhases...)

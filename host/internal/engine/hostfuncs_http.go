@@ -32,7 +32,7 @@ func setPath(ctx context.Context, m api.Module, stack []uint64) {
 		return
 	}
 	p := string(b)
-	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?# \x00\r\n") {
+	if !validPluginPath(p) {
 		stack[0] = uint64(abi.StatusInvalidArgument)
 		return
 	}
