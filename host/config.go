@@ -143,16 +143,25 @@ type Limits struct {
 	MaxPublishBytesPerCall int `json:"max_publish_bytes_per_call,omitempty"`
 }
 
-// ServerConfig sets net/http server limits.
+// ServerConfig sets the limits of both HTTP listeners (docs/configuration.md).
 type ServerConfig struct {
-	// ReadHeaderTimeout default "10s"; ReadTimeout default "60s";
-	// WriteTimeout default "60s"; IdleTimeout default "120s".
+	// ReadHeaderTimeout bounds reading a request's headers; a client
+	// still sending them is disconnected (slowloris). Default "10s".
+	// ReadTimeout bounds reading a whole request, WriteTimeout writing its
+	// response, IdleTimeout a keep-alive connection between requests.
+	// Defaults "60s", "60s", "120s".
 	ReadHeaderTimeout Duration `json:"read_header_timeout,omitempty"`
 	ReadTimeout       Duration `json:"read_timeout,omitempty"`
 	WriteTimeout      Duration `json:"write_timeout,omitempty"`
 	IdleTimeout       Duration `json:"idle_timeout,omitempty"`
-	// MaxHeaderBytes default 1 MiB.
+	// MaxHeaderBytes bounds the request line plus headers; beyond, the
+	// answer is 431. Default 64 KiB (net/http allows 4 KiB of slack).
 	MaxHeaderBytes int `json:"max_header_bytes,omitempty"`
+	// MaxConnections and AdminMaxConnections cap the connections each
+	// listener holds open (idle keep-alive ones included); further clients
+	// wait in the accept queue until one closes. Defaults 10000 and 64.
+	MaxConnections      int `json:"max_connections,omitempty"`
+	AdminMaxConnections int `json:"admin_max_connections,omitempty"`
 	// ShutdownTimeout bounds draining on shutdown. Default "30s".
 	ShutdownTimeout Duration `json:"shutdown_timeout,omitempty"`
 	// TrustedProxies lists the peers (CIDRs or addresses, data plane only)
@@ -254,7 +263,13 @@ func (c Config) withDefaults() Config {
 		c.Limits.MaxBodyBytes = 8 << 20
 	}
 	if c.Server.MaxHeaderBytes <= 0 {
-		c.Server.MaxHeaderBytes = 1 << 20
+		c.Server.MaxHeaderBytes = 64 << 10
+	}
+	if c.Server.MaxConnections <= 0 {
+		c.Server.MaxConnections = 10000
+	}
+	if c.Server.AdminMaxConnections <= 0 {
+		c.Server.AdminMaxConnections = 64
 	}
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
@@ -290,6 +305,9 @@ func (c Config) Validate() error {
 	}
 	if c.NATS.SyncInterval < 0 {
 		errs = append(errs, errors.New("nats.sync_interval: must not be negative (0 fsyncs every write)"))
+	}
+	if min(c.Server.MaxHeaderBytes, c.Server.MaxConnections, c.Server.AdminMaxConnections) < 0 {
+		errs = append(errs, errors.New("server: max_header_bytes, max_connections and admin_max_connections must not be negative (0 means the default)"))
 	}
 	if _, err := c.Server.trustedProxies(); err != nil {
 		errs = append(errs, err)

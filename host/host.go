@@ -195,12 +195,13 @@ func (h *Host) listen(key []byte) error {
 	if err != nil {
 		return fmt.Errorf("host: %w", err)
 	}
-	if h.dataLn, err = net.Listen("tcp", h.cfg.Listen); err != nil {
+	if h.dataLn, err = listenCapped(h.cfg.Listen, h.cfg.Server.MaxConnections); err != nil {
 		return fmt.Errorf("host: listen: %w", err)
 	}
-	if h.adminLn, err = net.Listen("tcp", h.cfg.AdminListen); err != nil {
+	if h.adminLn, err = listenCapped(h.cfg.AdminListen, h.cfg.Server.AdminMaxConnections); err != nil {
 		return fmt.Errorf("host: admin listen: %w", err)
 	}
+	h.metrics.WatchConnections(h.connectionMetrics)
 	h.data = h.server(h.plane)
 	h.adm = h.server(adminHandler)
 	for _, s := range []struct {

@@ -133,9 +133,12 @@ func targets(rt *model.Route) int {
 	return n
 }
 
-// checkPattern requires exactly one of path and path_prefix, starting with "/".
+// checkPattern requires exactly one of path and path_prefix, starting with
+// "/" (and a body limit that is not negative).
 func checkPattern(rt *model.Route) error {
 	switch {
+	case rt.MaxBodyBytes < 0:
+		return invalidRoute(`"max_body_bytes" must not be negative (0 means limits.max_body_bytes), got %d`, rt.MaxBodyBytes)
 	case rt.Path == "" && rt.PathPrefix == "":
 		return invalidRoute(`set "path" (e.g. "/hello/{name}") or "path_prefix" (e.g. "/api/")`)
 	case rt.Path != "" && rt.PathPrefix != "":

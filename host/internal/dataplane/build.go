@@ -51,7 +51,10 @@ func (p *Plane) Build(ctx context.Context, routes []RouteInput) *Generation {
 }
 
 func (p *Plane) buildRoute(ctx context.Context, g *Generation, in RouteInput, used map[string]bool) (http.Handler, error) {
-	rt := &route{id: in.Route.ID, p: p, logl: rate.NewLimiter(10, 20)}
+	rt := &route{id: in.Route.ID, p: p, logl: rate.NewLimiter(10, 20), maxBody: p.cfg.MaxBodyBytes}
+	if n := in.Route.MaxBodyBytes; n > 0 && n < rt.maxBody {
+		rt.maxBody = n
+	}
 	if p.cfg.Metrics != nil {
 		rt.obs = p.cfg.Metrics.Route(in.Route.ID)
 	}

@@ -26,6 +26,9 @@ type route struct {
 	nats  *natsTarget
 	obs   *metrics.RouteObserver
 	logl  *rate.Limiter // plugin failure warnings: a failing plugin must not flood the log
+	// maxBody bounds request bodies: the route's max_body_bytes, at most
+	// the plane's MaxBodyBytes.
+	maxBody int64
 }
 
 // element is one binding of a route's chain.
@@ -47,6 +50,18 @@ type failure struct {
 
 func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if r.ContentLength > rt.maxBody {
+		// Declared too large: answer before any plugin or target is used.
+		f := tooLarge()
+		rt.fail(w, r, f)
+		if rt.obs != nil {
+			rt.obs.Request(f.status, time.Since(start))
+		}
+		return
+	}
+	if rt.maxBody < rt.p.cfg.MaxBodyBytes && r.Body != nil && r.Body != http.NoBody {
+		r.Body = http.MaxBytesReader(w, r.Body, rt.maxBody)
+	}
 	ex := engine.NewExchange(r, router.Vars(r), w.Header().Get("X-Request-ID"), rt.p.cfg.MaxBodyBytes)
 	defer ex.Release()
 	var buf [8]held

@@ -77,7 +77,12 @@ func (rt *route) proxy(ctx context.Context, ex *engine.Exchange) {
 	res, err := rt.up.Do(ctx, ex.Request)
 	if err != nil {
 		status, code, msg := http.StatusBadGateway, "upstream_unavailable", "no upstream target answered"
-		if errors.Is(err, upstream.ErrTimeout) {
+		var mb *http.MaxBytesError
+		switch {
+		case errors.As(err, &mb):
+			// The client streamed more than the limit while it was sent on.
+			status, code, msg = http.StatusRequestEntityTooLarge, "body_too_large", "the request body is over the size limit"
+		case errors.Is(err, upstream.ErrTimeout):
 			status, code, msg = http.StatusGatewayTimeout, "upstream_timeout", "the upstream did not answer in time"
 		}
 		rt.p.log.Warn("upstream failed", "route", rt.id, "request_id", ex.RequestID, "error", err)

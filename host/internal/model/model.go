@@ -163,6 +163,10 @@ type Route struct {
 	Upstream *Upstream `json:"upstream,omitempty"`
 	// NATS sends the request as a NATS request and answers with the reply.
 	NATS *NATSTarget `json:"nats,omitempty"`
+	// MaxBodyBytes bounds this route's request bodies (413 body_too_large
+	// beyond). Zero, or more than limits.max_body_bytes, means
+	// limits.max_body_bytes.
+	MaxBodyBytes int64 `json:"max_body_bytes,omitempty"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
