@@ -26,12 +26,23 @@
 // traceparent and tracestate pass through unchanged) and body. Its URL is
 // the target's joined with r's path and query, the way
 // httputil.NewSingleHostReverseProxy joins them, and its Host header is the
-// target's. Hop-by-hop headers (Connection and the headers it names,
-// Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding, Upgrade) are removed
-// from the request and from the response. X-Forwarded-For gets the client
-// address from r.RemoteAddr appended; X-Forwarded-Host (r.Host) and
-// X-Forwarded-Proto ("http" or "https", from r.TLS) are replaced, because
-// hostd is the edge.
+// target's. The fixed hop-by-hop headers (Connection, Keep-Alive, Proxy-*,
+// TE, Trailer, Transfer-Encoding, Upgrade) are removed from the request;
+// from the response also the headers its Connection header names.
+//
+// Do does not remove the headers a request's Connection header names:
+// r is the request after the filters ran, and a client's "Connection:
+// X-User" would delete the X-User a filter set. The data plane removes
+// them, with the client's other hop-by-hop and untrusted forwarding
+// headers, from the client's request before the first filter (dataplane
+// ClientPolicy), and drops names that a target folding '_' into '-' would
+// confuse with a forwarded header (dataplane.DropConfusable).
+//
+// X-Forwarded-For gets the client address from r.RemoteAddr appended;
+// X-Forwarded-Host (r.Host) and X-Forwarded-Proto ("http" or "https",
+// from r.TLS) are set when r has none. What r still carries of them comes
+// from a trusted proxy or a filter: the data plane removes an untrusted
+// client's before the filters run, so they are replaced, not appended to.
 //
 // # Health and retries
 //
