@@ -84,7 +84,7 @@ func TestGrantCannotReachReservedSubjects(t *testing.T) {
 	th := ordersHost(t)
 	r := th.adminDo("PUT", "/v1/routes/r", []byte(`{"path":"/r","handler":{"plugin":"orders","grants":{"publish":["hostd.events.>"]}}}`))
 	expectStatus(t, r, http.StatusBadRequest)
-	if code := r.errorCode(t); code != "invalid_grant" {
+	if code := r.errorCode(t); code != "reserved_subject" {
 		t.Fatalf("code %s", code)
 	}
 }

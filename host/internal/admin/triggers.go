@@ -82,6 +82,9 @@ func normaliseTrigger(t *model.Trigger) error {
 	if !subject.Valid(t.Subject, true) {
 		return invalidTrigger(`"subject" %q is not a NATS subject; use dot-separated tokens such as "orders.created" (* and > are wildcards)`, t.Subject)
 	}
+	if subject.MayReachReserved(t.Subject) {
+		return reservedSubject("trigger \"subject\" %q", t.Subject)
+	}
 	if t.Queue != "" && !subject.Valid(t.Queue, false) {
 		return invalidTrigger(`"queue" %q is not a valid queue group name`, t.Queue)
 	}
