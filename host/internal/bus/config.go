@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 )
 
@@ -80,7 +79,7 @@ func (c Config) Validate() error {
 	if (c.User == "") != (c.Password == "") {
 		return errors.New("bus: user and password must be set together")
 	}
-	if slices.Contains(reservedNames, c.User) {
+	if reservedName(c.User) {
 		return fmt.Errorf("bus: user %q is reserved for hostd", c.User)
 	}
 	if err := c.Responder.validate(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hostd/hostd/host/internal/subject"
@@ -28,9 +29,9 @@ const (
 	PluginInboxPrefix = "_INBOX_PLUGIN"
 )
 
-// reservedNames are the user names Config.User and Config.Responder.User
-// may not take.
-var reservedNames = []string{internalUser, pluginSendUser, pluginRecvUser}
+// reservedName reports whether a configured user name is taken by hostd:
+// every name starting with "hostd-".
+func reservedName(name string) bool { return strings.HasPrefix(name, "hostd-") }
 
 // systemSpaces are the subject spaces server-side permissions deny to
 // plugins and responders: every NATS system prefix hostd's server knows
@@ -73,7 +74,7 @@ func (r ResponderConfig) validate() error {
 	if r.User == "" || r.Password == "" {
 		return errors.New("bus: responder user and password must be set together")
 	}
-	if slices.Contains(reservedNames, r.User) {
+	if reservedName(r.User) {
 		return fmt.Errorf("bus: responder user %q is reserved for hostd", r.User)
 	}
 	if len(r.Subjects) == 0 {
