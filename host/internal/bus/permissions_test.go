@@ -222,3 +222,24 @@ func TestPluginRequestReplyStillWorks(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltInUsersAreInProcessOnly: hostd's own and the plugin users
+// cannot log in over the client port, even with their passwords; the
+// operator's token can.
+func TestBuiltInUsersAreInProcessOnly(t *testing.T) {
+	b := startBus(t, Config{Listen: "127.0.0.1:0", Token: "operator"})
+	for user, pw := range map[string]string{internalUser: b.creds.internal, pluginSendUser: b.creds.send, pluginRecvUser: b.creds.recv} {
+		nc, err := nats.Connect(b.ClientURL(), nats.UserInfo(user, pw), nats.Timeout(wait))
+		if err == nil {
+			nc.Close()
+			t.Errorf("%s logged in over TCP", user)
+		} else if !errors.Is(err, nats.ErrAuthorization) {
+			t.Errorf("%s: %v, want authorization violation", user, err)
+		}
+	}
+	nc, err := nats.Connect(b.ClientURL(), nats.Token("operator"), nats.Timeout(wait))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.Close()
+}

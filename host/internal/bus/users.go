@@ -27,6 +27,10 @@ const (
 	// (nats.go CustomInboxPrefix). It starts with subject.InboxPrefix, so
 	// it is reserved: plugins cannot publish there.
 	PluginInboxPrefix = "_INBOX_PLUGIN"
+
+	// connTypeInProcess is nats-server's connection type of a
+	// nats.InProcessServer client (jwt.ConnectionTypeInProcess).
+	connTypeInProcess = "IN_PROCESS"
 )
 
 // reservedName reports whether a configured user name is taken by hostd:
@@ -128,6 +132,11 @@ func users(c Config, cr credentials) []*server.User {
 			Subscribe: deny,
 			Response:  &server.ResponsePermission{MaxMsgs: 1, Expires: 5 * time.Minute},
 		}},
+	}
+	for _, u := range us {
+		// Built-in users exist for hostd's in-process connections only:
+		// the client port refuses them even with the right password.
+		u.AllowedConnectionTypes = map[string]struct{}{connTypeInProcess: {}}
 	}
 	if c.User != "" {
 		us = append(us, &server.User{Username: c.User, Password: c.Password})
