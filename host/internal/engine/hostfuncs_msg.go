@@ -112,8 +112,9 @@ const (
 
 // outgoing checks a message the guest sends to subj and decodes its
 // headers: messaging offered, a concrete subject outside the reserved
-// spaces (subject.Reserved; a reply may use an inbox), valid headers, size, the binding's grant for the kind of send,
-// and the callback's send budget, which it charges.
+// spaces (subject.Reserved; a reply may go to an inbox), valid headers,
+// size, the binding's grant for the kind of send, and the callback's send
+// budget, which it charges.
 func (i *Instance) outgoing(g grant, subj string, headers, data []byte) (http.Header, abi.Status) {
 	if i.p.cfg.Messenger == nil {
 		return nil, abi.StatusUnsupported
