@@ -51,5 +51,13 @@ func TestTriggerSubjectCannotReachReservedSpaces(t *testing.T) {
 			t.Errorf("%s: message %q", p, got.Error.Message)
 		}
 	}
+	// A custom dead-letter subject is published by hostd itself: none in a
+	// reserved space but hostd.deadletter.
+	for _, dl := range []string{"$KV.hostd_control.routes.x", "$JS.API.STREAM.DELETE.x", "_INBOX.x", "hostd.events.forged"} {
+		e.do("PUT", "/v1/triggers/t", e.admin, `{"subject": "a.b", "plugin": "proc", "jetstream": {"stream": "S", "dead_letter": "`+dl+`"}}`).
+			wantErr(t, http.StatusBadRequest, "reserved_subject")
+	}
 	e.do("GET", "/v1/triggers/t", e.viewer, nil).wantErr(t, http.StatusNotFound, "trigger_not_found")
+	e.do("PUT", "/v1/triggers/t", e.admin, `{"subject": "a.b", "plugin": "proc", "jetstream": {"stream": "S", "dead_letter": "hostd.deadletter.mine"}}`).
+		want(t, http.StatusCreated)
 }
