@@ -124,3 +124,17 @@ func TestNATSResponderConfigValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestNATSRouteServedByTrigger: a core trigger's plugin (the restricted
+// receive user) answers a NATS route's request (hostd's own inbox) with
+// msg_respond.
+func TestNATSRouteServedByTrigger(t *testing.T) {
+	th := ordersHost(t)
+	expectStatus(t, th.adminDo("PUT", "/v1/triggers/ping", []byte(`{"subject":"orders.ping","plugin":"orders"}`)), 201)
+	th.route("ping", `{"path":"/ping","nats":{"subject":"orders.ping"}}`)
+	r := th.get("/ping")
+	expectStatus(t, r, 200)
+	if string(r.body) != "pong" {
+		t.Fatalf("body %q", r.body)
+	}
+}
