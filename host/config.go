@@ -299,10 +299,11 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.NATS.Listen); err != nil {
 			errs = append(errs, fmt.Errorf("nats.listen: %q is not host:port: %w", c.NATS.Listen, err))
 		}
-		if c.NATS.Token == "" && (c.NATS.User == "" || c.NATS.Password == "") {
-			errs = append(errs, errors.New("nats.listen: a listening NATS server needs client authentication: set nats.token, or nats.user and nats.password"))
+		if c.NATS.Token == "" && (c.NATS.User == "" || c.NATS.Password == "") && c.NATS.Responder.User == "" {
+			errs = append(errs, errors.New("nats.listen: a listening NATS server needs client authentication: set nats.responder (for services), nats.token, or nats.user and nats.password"))
 		}
 	}
+	errs = append(errs, c.NATS.Responder.validate(c.NATS.User)...)
 	if c.NATS.SyncInterval < 0 {
 		errs = append(errs, errors.New("nats.sync_interval: must not be negative (0 fsyncs every write)"))
 	}

@@ -9,17 +9,25 @@ import (
 	"time"
 
 	"github.com/hostd/hostd/host/internal/bus"
+	"github.com/hostd/hostd/host/internal/subject"
 )
 
 // NATSConfig configures the embedded NATS server.
 type NATSConfig struct {
 	// Listen opens a NATS client port ("127.0.0.1:4222"); empty (the
 	// default) keeps NATS in-process only. A listening server requires
-	// client authentication: set Token, or User and Password.
-	Listen   string `json:"listen,omitempty"`
+	// client authentication: Token, User and Password, or Responder.
+	Listen string `json:"listen,omitempty"`
+	// Token, or User and Password, are the operator's credentials: every
+	// permission, JetStream and hostd's own subjects included (the nats
+	// CLI). Never give them to services; give those Responder.
 	Token    string `json:"token,omitempty"`
 	User     string `json:"user,omitempty"`
 	Password string `json:"password,omitempty"`
+	// Responder is a scoped NATS user for the services that answer NATS
+	// routes: it may subscribe to Subjects (queue groups too) and publish
+	// only replies to the requests it received.
+	Responder NATSResponder `json:"responder,omitempty"`
 	// SyncInterval is JetStream's durability setting: 0 (the default)
 	// fsyncs every write, so an acknowledged message survives kill -9 and
 	// power loss; a positive interval ("2m", a stock nats-server's
@@ -29,6 +37,44 @@ type NATSConfig struct {
 	SyncInterval Duration `json:"sync_interval,omitempty"`
 }
 
+// NATSResponder is the nats.responder section.
+type NATSResponder struct {
+	User     string   `json:"user,omitempty"`
+	Password string   `json:"password,omitempty"`
+	Subjects []string `json:"subjects,omitempty"`
+}
+
+// validate reports the problems of the nats.responder section; user is
+// nats.user.
+func (r NATSResponder) validate(user string) []error {
+	var errs []error
+	if r.User == "" && r.Password == "" && len(r.Subjects) == 0 {
+		return nil
+	}
+	if r.User == "" || r.Password == "" {
+		errs = append(errs, errors.New("nats.responder: set both user and password"))
+	}
+	if r.User != "" && r.User == user {
+		errs = append(errs, errors.New("nats.responder.user: must differ from nats.user, which has every permission"))
+	}
+	if strings.HasPrefix(r.User, "hostd-") || strings.HasPrefix(user, "hostd-") {
+		errs = append(errs, errors.New(`nats: user names starting with "hostd-" are hostd's own`))
+	}
+	if len(r.Subjects) == 0 {
+		errs = append(errs, errors.New(`nats.responder.subjects: list the subjects the services answer, such as ["svc.>"]`))
+	}
+	for _, s := range r.Subjects {
+		switch {
+		case !subject.Valid(s, true):
+			errs = append(errs, fmt.Errorf("nats.responder.subjects: %q is not a NATS subject pattern", s))
+		case subject.MayReachReserved(s):
+			errs = append(errs, fmt.Errorf("nats.responder.subjects: %q could reach the reserved subjects %s; start it with a literal token such as \"svc.>\"",
+				s, subject.ReservedSpaces))
+		}
+	}
+	return errs
+}
+
 // startBus starts the embedded NATS server (JetStream in DATA_DIR/jetstream)
 // and waits until it accepts connections.
 func (h *Host) startBus(ctx context.Context) error {
@@ -36,6 +82,7 @@ func (h *Host) startBus(ctx context.Context) error {
 	h.busCfg = bus.Config{
 		StoreDir: filepath.Join(h.cfg.DataDir, "jetstream"),
 		Listen:   n.Listen, Token: n.Token, User: n.User, Password: n.Password,
+		Responder:    bus.ResponderConfig{User: n.Responder.User, Password: n.Responder.Password, Subjects: n.Responder.Subjects},
 		SyncInterval: time.Duration(n.SyncInterval),
 		ServerName:   cl.nodeName(),
 		Cluster: bus.ClusterConfig{Name: cl.Name, Listen: cl.Listen, Peers: cl.Peers,

@@ -80,13 +80,27 @@ func TestPluginPublishNeedsGrant(t *testing.T) {
 	}
 }
 
+// TestGrantCannotReachReservedSubjects: grants and trigger subjects that
+// could reach JetStream, KV, inboxes or hostd's subjects are refused with
+// 400 reserved_subject; nothing is stored.
 func TestGrantCannotReachReservedSubjects(t *testing.T) {
 	th := ordersHost(t)
-	r := th.adminDo("PUT", "/v1/routes/r", []byte(`{"path":"/r","handler":{"plugin":"orders","grants":{"publish":["hostd.events.>"]}}}`))
-	expectStatus(t, r, http.StatusBadRequest)
-	if code := r.errorCode(t); code != "invalid_grant" {
-		t.Fatalf("code %s", code)
+	for _, p := range []string{"hostd.events.>", ">", "*.>", "$JS.API.>", "*.API.>", "_INBOX.>", "$KV.other.key"} {
+		for _, op := range []string{"publish", "request"} {
+			r := th.adminDo("PUT", "/v1/routes/r", []byte(`{"path":"/r","handler":{"plugin":"orders","grants":{"`+op+`":["`+p+`"]}}}`))
+			expectStatus(t, r, http.StatusBadRequest)
+			if code := r.errorCode(t); code != "reserved_subject" {
+				t.Fatalf("%s %s: code %s", op, p, code)
+			}
+		}
+		r := th.adminDo("PUT", "/v1/triggers/t", []byte(`{"subject":"`+p+`","plugin":"orders"}`))
+		expectStatus(t, r, http.StatusBadRequest)
+		if code := r.errorCode(t); code != "reserved_subject" {
+			t.Fatalf("trigger %s: code %s", p, code)
+		}
 	}
+	expectStatus(t, th.adminDo("GET", "/v1/routes/r", nil), http.StatusNotFound)
+	expectStatus(t, th.adminDo("GET", "/v1/triggers/t", nil), http.StatusNotFound)
 }
 
 // TestCoreTriggerAndRequest: a core trigger stores orders and answers

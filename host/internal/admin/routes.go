@@ -2,6 +2,7 @@ package admin
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -210,8 +211,10 @@ func normaliseBinding(b *model.Binding, where string) error {
 	return checkGrants(b.Grants, where)
 }
 
-// checkGrants requires valid subject patterns outside the reserved hostd.
-// namespace.
+// checkGrants requires valid subject patterns that cannot reach a reserved
+// subject space: a pattern whose first token is a wildcard (">", "*.>",
+// "*.API.>") or reserved ("$JS.API.>", "_INBOX.>", "hostd.events.*") is
+// refused, so a grant always means exactly the subjects it matches.
 func checkGrants(g *model.Grants, where string) error {
 	if g == nil {
 		return nil
@@ -222,11 +225,18 @@ func checkGrants(g *model.Grants, where string) error {
 				return newError(http.StatusBadRequest, "invalid_grant",
 					"%s grants %s %q, which is not a NATS subject pattern (dot-separated tokens; * for one token, > for the rest)", where, op, p)
 			}
-			if subject.Reserved(p) {
-				return newError(http.StatusBadRequest, "invalid_grant",
-					"%s grants %s %q: subjects under %q are reserved for hostd", where, op, p, subject.ReservedPrefix)
+			if subject.MayReachReserved(p) {
+				return reservedSubject("%s grants %s %q", where, op, p)
 			}
 		}
 	}
 	return nil
+}
+
+// reservedSubject is the refusal of a grant or trigger subject that could
+// reach a reserved subject space; format and args name it.
+func reservedSubject(format string, args ...any) error {
+	return newError(http.StatusBadRequest, "reserved_subject",
+		"%s, which could reach the reserved subjects %s; start it with a literal token of your own, such as \"orders.>\"",
+		fmt.Sprintf(format, args...), subject.ReservedSpaces)
 }

@@ -3,11 +3,15 @@ package admin
 import (
 	"bytes"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hostd/hostd/host/internal/model"
 	"github.com/hostd/hostd/host/internal/subject"
 )
+
+// deadLetterPrefix is trigger.DeadLetterPrefix, where default dead letters go.
+const deadLetterPrefix = "hostd.deadletter."
 
 // listTriggers handles GET /v1/triggers.
 func (s *server) listTriggers(w http.ResponseWriter, r *http.Request) error {
@@ -82,6 +86,9 @@ func normaliseTrigger(t *model.Trigger) error {
 	if !subject.Valid(t.Subject, true) {
 		return invalidTrigger(`"subject" %q is not a NATS subject; use dot-separated tokens such as "orders.created" (* and > are wildcards)`, t.Subject)
 	}
+	if subject.MayReachReserved(t.Subject) {
+		return reservedSubject("trigger \"subject\" %q", t.Subject)
+	}
 	if t.Queue != "" && !subject.Valid(t.Queue, false) {
 		return invalidTrigger(`"queue" %q is not a valid queue group name`, t.Queue)
 	}
@@ -99,6 +106,11 @@ func normaliseTrigger(t *model.Trigger) error {
 		}
 		if js.DeadLetter != "" && !subject.Valid(js.DeadLetter, false) {
 			return invalidTrigger(`"jetstream.dead_letter" %q is not a subject without wildcards`, js.DeadLetter)
+		}
+		// hostd publishes dead letters with every permission: whoever can
+		// publish to the trigger's subject must not reach $KV... through it.
+		if js.DeadLetter != "" && subject.Reserved(js.DeadLetter) && !strings.HasPrefix(js.DeadLetter, deadLetterPrefix) {
+			return reservedSubject(`trigger "jetstream.dead_letter" %q (under hostd., only %q is allowed)`, js.DeadLetter, deadLetterPrefix+">")
 		}
 	}
 	if bytes.Equal(t.Config, []byte("null")) {

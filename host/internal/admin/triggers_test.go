@@ -36,7 +36,7 @@ func TestTriggerValidation(t *testing.T) {
 		{`{"subject": "", "plugin": "proc"}`, "invalid_trigger"},
 		{`{"subject": "a..b", "plugin": "proc"}`, "invalid_trigger"},
 		{`{"subject": "a.b", "plugin": ""}`, "invalid_route"},
-		{`{"subject": "a.b", "plugin": "proc", "grants": {"publish": ["hostd.events.x"]}}`, "invalid_grant"},
+		{`{"subject": "a.b", "plugin": "proc", "grants": {"publish": ["hostd.events.x"]}}`, "reserved_subject"},
 		{`{"subject": "a.b", "plugin": "proc", "grants": {"request": ["a.>.b"]}}`, "invalid_grant"},
 		{`{"subject": "a.b", "plugin": "proc", "jetstream": {"stream": "bad name"}}`, "invalid_trigger"},
 		{`{"subject": "a.b", "plugin": "proc", "jetstream": {"stream": "S", "dead_letter": "x.*"}}`, "invalid_trigger"},

@@ -21,7 +21,10 @@ import (
 // connection. It is safe for concurrent use by multiple goroutines.
 type Bus struct {
 	ns      *server.Server
-	nc      *nats.Conn
+	nc      *nats.Conn // hostd's own: internalUser, every permission
+	send    *nats.Conn // plugin publish and request: pluginSendUser
+	recv    *nats.Conn // plugin (core trigger) subscriptions: pluginRecvUser
+	creds   credentials
 	log     *slog.Logger
 	release func() error  // store dir lock
 	closed  chan struct{} // closed when nc reaches CLOSED
@@ -59,7 +62,12 @@ func Start(ctx context.Context, c Config) (*Bus, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Bus{log: c.Logger, release: release, closed: make(chan struct{}), tcp: c.Listen != ""}
+	creds, err := newCredentials()
+	if err != nil {
+		_ = release()
+		return nil, err
+	}
+	b := &Bus{log: c.Logger, release: release, closed: make(chan struct{}), tcp: c.Listen != "", creds: creds}
 	if err := b.start(ctx, c); err != nil {
 		if err2 := b.stop(); err2 != nil {
 			err = fmt.Errorf("%w; additionally, cleanup: %v", err, err2)
@@ -74,6 +82,7 @@ func (b *Bus) start(ctx context.Context, c Config) error {
 	if err != nil {
 		return err
 	}
+	opts.Users = users(c, b.creds)
 	ns, err := server.NewServer(opts)
 	if err != nil {
 		return fmt.Errorf("bus: new server: %w", err)
@@ -88,9 +97,19 @@ func (b *Bus) start(ctx context.Context, c Config) error {
 	if !ns.JetStreamEnabled() {
 		return fmt.Errorf("%w: jetstream is not enabled", ErrNotReady)
 	}
-	b.nc, err = nats.Connect("", b.connectOptions(c)...)
+	b.nc, err = nats.Connect("", b.connectOptions(c, "-bus", nats.UserInfo(internalUser, b.creds.internal),
+		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }))...)
 	if err != nil {
 		return fmt.Errorf("bus: in-process connection: %w", err)
+	}
+	b.send, err = nats.Connect("", b.connectOptions(c, "-plugin-send", nats.UserInfo(pluginSendUser, b.creds.send),
+		nats.CustomInboxPrefix(PluginInboxPrefix))...)
+	if err != nil {
+		return fmt.Errorf("bus: plugin send connection: %w", err)
+	}
+	b.recv, err = nats.Connect("", b.connectOptions(c, "-plugin-recv", nats.UserInfo(pluginRecvUser, b.creds.recv))...)
+	if err != nil {
+		return fmt.Errorf("bus: plugin receive connection: %w", err)
 	}
 	return nil
 }
@@ -158,26 +177,23 @@ func waitReady(ctx context.Context, ns *server.Server, fatal <-chan string, d ti
 	}
 }
 
-func (b *Bus) connectOptions(c Config) []nats.Option {
+// connectOptions are the options of an in-process connection named
+// ServerName+suffix, plus extra (its credentials).
+func (b *Bus) connectOptions(c Config, suffix string, extra ...nats.Option) []nats.Option {
 	opts := []nats.Option{
 		nats.InProcessServer(b.ns),
-		nats.Name(c.ServerName + "-bus"),
-		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }),
-		nats.ErrorHandler(func(_ *nats.Conn, s *nats.Subscription, err error) {
+		nats.Name(c.ServerName + suffix),
+		nats.ErrorHandler(func(nc *nats.Conn, s *nats.Subscription, err error) {
 			subj := ""
 			if s != nil {
 				subj = s.Subject
 			}
-			b.log.Warn("bus: async error", "subject", subj, "err", err)
+			// A permissions violation on a plugin connection is a
+			// plugin (or a hostd bug) reaching a reserved subject.
+			b.log.Warn("bus: async error", "connection", nc.Opts.Name, "subject", subj, "err", err)
 		}),
 	}
-	if c.Token != "" {
-		opts = append(opts, nats.Token(c.Token))
-	}
-	if c.User != "" {
-		opts = append(opts, nats.UserInfo(c.User, c.Password))
-	}
-	return opts
+	return append(opts, extra...)
 }
 
 // Ready returns nil while the server accepts connections, JetStream is on
@@ -196,6 +212,8 @@ func (b *Bus) Ready() error {
 		return fmt.Errorf("%w: jetstream is not enabled", ErrNotReady)
 	case !b.nc.IsConnected():
 		return fmt.Errorf("%w: in-process connection is %s", ErrNotReady, b.nc.Status())
+	case !b.send.IsConnected() || !b.recv.IsConnected():
+		return fmt.Errorf("%w: plugin connections are %s and %s", ErrNotReady, b.send.Status(), b.recv.Status())
 	}
 	return nil
 }
@@ -233,6 +251,12 @@ func (b *Bus) Shutdown(ctx context.Context) error {
 }
 
 func (b *Bus) drain(ctx context.Context) error {
+	// Plugin subscriptions first: their handlers may still answer on them.
+	for _, pc := range []*nats.Conn{b.recv, b.send} {
+		if err := pc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+			pc.Close()
+		}
+	}
 	if err := b.nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
 		b.nc.Close()
 		return fmt.Errorf("bus: drain: %w", err)
@@ -248,8 +272,10 @@ func (b *Bus) drain(ctx context.Context) error {
 
 // stop closes whatever is open: connection, server, store lock.
 func (b *Bus) stop() error {
-	if b.nc != nil {
-		b.nc.Close()
+	for _, c := range []*nats.Conn{b.recv, b.send, b.nc} {
+		if c != nil {
+			c.Close()
+		}
 	}
 	if b.ns != nil {
 		b.ns.Shutdown()

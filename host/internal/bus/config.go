@@ -32,8 +32,13 @@ type Config struct {
 	Token string
 
 	// User and Password are client credentials, both or neither. Empty
-	// means none.
+	// means none. Like Token they have every permission: they are the
+	// operator's (the nats CLI's), not for services; give those Responder.
 	User, Password string
+
+	// Responder is a scoped user for services that answer NATS routes.
+	// The zero value means none.
+	Responder ResponderConfig
 
 	// SyncInterval is how often JetStream fsyncs its files. Zero (the
 	// default) means on every write ("sync always"): a message whose
@@ -74,6 +79,15 @@ func (c Config) Validate() error {
 	if (c.User == "") != (c.Password == "") {
 		return errors.New("bus: user and password must be set together")
 	}
+	if reservedName(c.User) {
+		return fmt.Errorf("bus: user %q is reserved for hostd", c.User)
+	}
+	if err := c.Responder.validate(); err != nil {
+		return err
+	}
+	if c.Responder.User != "" && c.Responder.User == c.User {
+		return errors.New("bus: the responder user must differ from the user")
+	}
 	if c.SyncInterval < 0 {
 		return fmt.Errorf("bus: sync interval %s is negative", c.SyncInterval)
 	}
@@ -89,8 +103,8 @@ func (c Config) Validate() error {
 	if _, _, err := splitListen(c.Listen); err != nil {
 		return err
 	}
-	if c.Token == "" && c.User == "" {
-		return errors.New("bus: listen requires a token or user/password")
+	if c.Token == "" && c.User == "" && c.Responder.User == "" {
+		return errors.New("bus: listen requires a token, user/password or a responder user")
 	}
 	return nil
 }

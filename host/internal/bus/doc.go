@@ -14,14 +14,27 @@
 // Start follows the way NATS embeds itself in its own tests: NewServer,
 // go Start, ReadyForConnections, then a client over nats.InProcessServer
 // (no socket). Without Config.Listen the server opens no port at all
-// (DontListen); with it, TCP clients must present Config.Token or
-// Config.User/Password, and the in-process connection presents the same.
+// (DontListen); with it, TCP clients must present Config.Token,
+// Config.User/Password (the operator: every permission) or the scoped
+// Config.Responder user. The in-process connection authenticates as a
+// built-in user with a random password.
 // The daemon owns signals (NoSigs), and server log lines go to Config.Logger
 // with component=nats.
 //
 // JetStream is always on and stores its files in Config.StoreDir. By
 // default every write is fsynced, so an acknowledged JetStream publish
 // survives kill -9; Config.SyncInterval trades that for throughput.
+//
+// # Plugin connections
+//
+// Plugins never use hostd's connection. Plugins() sends (PublishMsg,
+// RequestMsg) and subscribes core triggers (QueueSubscribeMsg) on two
+// more in-process connections whose NATS users are denied the reserved
+// subject spaces ($JS, $KV, $O, $SYS..., _INBOX, hostd) by the server
+// itself (users.go): the sending one may subscribe only to its own reply
+// inboxes (PluginInboxPrefix), the receiving one may publish only replies
+// to what it received. Their passwords are random per Start. Plugins'
+// methods also refuse reserved subjects themselves (ErrReserved).
 //
 // Publish, PublishEvent, Subscribe and Request are core NATS (at most once).
 // Publish only buffers; it does not wait for the server.

@@ -21,6 +21,10 @@ var (
 	// event kind.
 	ErrBadSubject = errors.New("bus: invalid subject")
 
+	// ErrReserved is wrapped by the errors of Plugins' methods for a
+	// subject or pattern that may reach a reserved subject space.
+	ErrReserved = errors.New("bus: reserved subject")
+
 	// ErrNoResponders is wrapped by the error RequestMsg returns when no
 	// subscriber listens on the subject.
 	ErrNoResponders = errors.New("bus: no responders")

@@ -19,7 +19,7 @@ func TestValidate(t *testing.T) {
 		{"minimal", Config{StoreDir: "d"}, ""},
 		{"no store dir", Config{}, "bus: store dir is required"},
 		{"listen without credentials", Config{StoreDir: "d", Listen: "127.0.0.1:4222"},
-			"bus: listen requires a token or user/password"},
+			"bus: listen requires a token, user/password or a responder user"},
 		{"listen with token", Config{StoreDir: "d", Listen: ":4222", Token: "t"}, ""},
 		{"listen with user", Config{StoreDir: "d", Listen: ":4222", User: "u", Password: "p"}, ""},
 		{"token and user", Config{StoreDir: "d", Token: "t", User: "u", Password: "p"},
@@ -51,7 +51,7 @@ func TestValidate(t *testing.T) {
 
 func TestStartRefusesInvalidConfig(t *testing.T) {
 	_, err := Start(context.Background(), Config{StoreDir: t.TempDir(), Listen: "127.0.0.1:0"})
-	if err == nil || err.Error() != "bus: listen requires a token or user/password" {
+	if err == nil || err.Error() != "bus: listen requires a token, user/password or a responder user" {
 		t.Fatalf("Start = %v", err)
 	}
 }

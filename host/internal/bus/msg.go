@@ -50,6 +50,9 @@ func (m *Msg) Respond(hdr Header, data []byte) error {
 	}
 	r := &nats.Msg{Subject: m.Reply, Header: nats.Header(hdr), Data: data}
 	if err := m.m.RespondMsg(r); err != nil {
+		if sentinel := mapErr(err); sentinel != nil {
+			return fmt.Errorf("bus: respond: %w (%v)", sentinel, err)
+		}
 		return fmt.Errorf("bus: respond: %w", err)
 	}
 	return nil
@@ -109,10 +112,14 @@ func (m *Msg) InProgress() error {
 // PublishMsg publishes data with headers on subject (core NATS, at most
 // once). It only buffers.
 func (b *Bus) PublishMsg(subject string, hdr Header, data []byte) error {
+	return b.publishMsg(b.nc, subject, hdr, data)
+}
+
+func (b *Bus) publishMsg(nc *nats.Conn, subject string, hdr Header, data []byte) error {
 	if err := checkSubject(subject, false); err != nil {
 		return err
 	}
-	if err := b.nc.PublishMsg(&nats.Msg{Subject: subject, Header: nats.Header(hdr), Data: data}); err != nil {
+	if err := nc.PublishMsg(&nats.Msg{Subject: subject, Header: nats.Header(hdr), Data: data}); err != nil {
 		return b.wrap("publish", err)
 	}
 	return nil
@@ -122,10 +129,14 @@ func (b *Bus) PublishMsg(subject string, hdr Header, data []byte) error {
 // until ctx ends. It fails with an error wrapping ErrNoResponders at once
 // when nobody listens, and ErrTimeout when ctx's deadline passes first.
 func (b *Bus) RequestMsg(ctx context.Context, subject string, hdr Header, data []byte) (*Msg, error) {
+	return b.requestMsg(ctx, b.nc, subject, hdr, data)
+}
+
+func (b *Bus) requestMsg(ctx context.Context, nc *nats.Conn, subject string, hdr Header, data []byte) (*Msg, error) {
 	if err := checkSubject(subject, false); err != nil {
 		return nil, err
 	}
-	r, err := b.nc.RequestMsgWithContext(ctx, &nats.Msg{Subject: subject, Header: nats.Header(hdr), Data: data})
+	r, err := nc.RequestMsgWithContext(ctx, &nats.Msg{Subject: subject, Header: nats.Header(hdr), Data: data})
 	if err != nil {
 		return nil, b.wrap("request", err)
 	}
@@ -141,17 +152,21 @@ type MsgHandler func(*Msg)
 // subscription's goroutine; a handler that must not hold up the next
 // message hands it off. A panic is recovered and logged.
 func (b *Bus) QueueSubscribeMsg(subject, queue string, fn MsgHandler) (unsubscribe func() error, err error) {
+	return b.queueSubscribeMsg(b.nc, subject, queue, fn)
+}
+
+func (b *Bus) queueSubscribeMsg(nc *nats.Conn, subject, queue string, fn MsgHandler) (unsubscribe func() error, err error) {
 	if err := checkSubject(subject, true); err != nil {
 		return nil, err
 	}
-	sub, err := b.nc.QueueSubscribe(subject, queue, func(m *nats.Msg) {
+	sub, err := nc.QueueSubscribe(subject, queue, func(m *nats.Msg) {
 		defer b.recoverHandler(m.Subject)
 		fn(newMsg(m))
 	})
 	if err != nil {
 		return nil, b.wrap("subscribe", err)
 	}
-	if err := b.nc.Flush(); err != nil {
+	if err := nc.Flush(); err != nil {
 		_ = sub.Unsubscribe()
 		return nil, b.wrap("subscribe", err)
 	}

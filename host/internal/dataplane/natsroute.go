@@ -65,7 +65,7 @@ func ValidateNATS(m *model.NATSTarget) (time.Duration, error) {
 	case bus.ValidateSubject(m.Subject, false) != nil:
 		errs = append(errs, fmt.Errorf("nats.subject: %q is not a NATS subject; use dot-separated tokens without spaces or the wildcards * and >", m.Subject))
 	case subject.Reserved(m.Subject):
-		errs = append(errs, fmt.Errorf("nats.subject: %q starts with %q, which is reserved for hostd", m.Subject, subject.ReservedPrefix))
+		errs = append(errs, fmt.Errorf("nats.subject: %q is in a reserved subject space (%s)", m.Subject, subject.ReservedSpaces))
 	}
 	timeout := DefaultNATSTimeout
 	if m.Timeout != "" {

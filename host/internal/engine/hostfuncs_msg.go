@@ -41,6 +41,10 @@ type Message struct {
 	Header         http.Header
 	Data           []byte
 	Delivered      uint64
+	// Respond publishes msg_respond's reply on the connection the message
+	// came in on (its NATS user may answer it); nil means
+	// Messenger.Publish on Reply.
+	Respond func(hdr http.Header, data []byte) abi.Status
 	// Settle applies msg_settle; nil for messages that need no settling
 	// (core NATS), for which msg_settle succeeds and does nothing.
 	Settle func(d abi.Disposition, delay time.Duration) abi.Status
@@ -108,8 +112,9 @@ const (
 
 // outgoing checks a message the guest sends to subj and decodes its
 // headers: messaging offered, a concrete subject outside the reserved
-// prefix, valid headers, size, the binding's grant for the kind of send,
-// and the callback's send budget, which it charges.
+// spaces (subject.Reserved; a reply may go to an inbox), valid headers,
+// size, the binding's grant for the kind of send, and the callback's send
+// budget, which it charges.
 func (i *Instance) outgoing(g grant, subj string, headers, data []byte) (http.Header, abi.Status) {
 	if i.p.cfg.Messenger == nil {
 		return nil, abi.StatusUnsupported
@@ -123,7 +128,12 @@ func (i *Instance) outgoing(g grant, subj string, headers, data []byte) (http.He
 		return nil, abi.StatusInvalidArgument
 	case len(headers)+len(data) > abi.MaxMessageBytes:
 		return nil, abi.StatusTooLarge
-	case strings.HasPrefix(subj, subject.ReservedPrefix):
+	case g != grantReply && subject.Reserved(subj),
+		g == grantReply && subject.Reserved(subj) && !subject.Inbox(subj):
+		// Defence in depth: grants never match a reserved space (the
+		// admin API refuses them), and the plugin connection's NATS user
+		// is denied them too. A reply may go to the inbox the message
+		// names (a request's own reply subject), never to $… or hostd.
 		return nil, abi.StatusDenied
 	case g == grantPublish && !subject.MatchesAny(i.p.b.Grants.Publish, subj),
 		g == grantRequest && !subject.MatchesAny(i.p.b.Grants.Request, subj):
@@ -180,7 +190,11 @@ func msgRespond(ctx context.Context, m api.Module, stack []uint64) {
 	headers := read(m, u32ToU(stack[0]), u32ToU(stack[1]), "msg_respond")
 	data := read(m, u32ToU(stack[2]), u32ToU(stack[3]), "msg_respond")
 	hdr, st := i.outgoing(grantReply, i.msg.Reply, headers, data)
-	if st == abi.StatusOK {
+	switch {
+	case st != abi.StatusOK:
+	case i.msg.Respond != nil:
+		st = i.msg.Respond(hdr, data)
+	default:
 		st = i.p.cfg.Messenger.Publish(i.msg.Reply, hdr, data)
 	}
 	stack[0] = uint64(st)

@@ -37,7 +37,10 @@ func (r *runner) start(ctx context.Context) error {
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	b := r.m.cfg.Bus
 	if r.t.JetStream == nil {
-		unsub, err := b.QueueSubscribeMsg(r.t.Subject, r.s.Queue, r.dispatch)
+		// Core triggers listen as the restricted plugin user: the server
+		// keeps reserved subjects from them and lets them answer only
+		// what they received.
+		unsub, err := b.Plugins().QueueSubscribeMsg(r.t.Subject, r.s.Queue, r.dispatch)
 		if err != nil {
 			return err
 		}
@@ -90,6 +93,9 @@ func (r *runner) handle(m *bus.Msg) {
 	}
 	em := &engine.Message{Subject: m.Subject, Reply: m.Reply, Header: http.Header(m.Header), Data: m.Data,
 		Delivered: m.Delivered}
+	if m.Reply != "" && !m.IsJetStream() {
+		em.Respond = func(hdr http.Header, data []byte) abi.Status { return respondStatus(m.Respond(bus.Header(hdr), data)) }
+	}
 	if m.IsJetStream() {
 		em.Settle = func(d abi.Disposition, delay time.Duration) abi.Status { return r.settle(m, d, delay) }
 	}
@@ -212,4 +218,17 @@ func (r *runner) deadLetter(m *bus.Msg, why string) abi.Status {
 	r.log.Warn("message dead-lettered", "subject", m.Subject, "deliveries", m.Delivered, "dead_letter", r.s.DeadLetter, "reason", why)
 	r.m.cfg.Observe(r.t.ID, OutcomeDeadLetter)
 	return abi.StatusOK
+}
+
+// respondStatus maps Msg.Respond's error to the status msg_respond returns.
+func respondStatus(err error) abi.Status {
+	switch {
+	case err == nil:
+		return abi.StatusOK
+	case errors.Is(err, bus.ErrTooLarge):
+		return abi.StatusTooLarge
+	case errors.Is(err, bus.ErrNoReply):
+		return abi.StatusNotFound
+	}
+	return abi.StatusUnavailable
 }
