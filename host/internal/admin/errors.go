@@ -98,6 +98,7 @@ func resolveError(err error, requestID string) (status int, code, msg string, in
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	id := w.Header().Get(requestIDHeader)
 	status, code, msg, internal := resolveError(err, id)
+	infoFrom(r.Context()).code = code
 	if internal {
 		s.log.ErrorContext(r.Context(), "admin: internal error",
 			"method", r.Method, "path", r.URL.Path, "request_id", id, "err", err.Error())
