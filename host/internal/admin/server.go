@@ -80,7 +80,8 @@ type Options struct {
 	MaxUploadBytes int64
 	// MaxJSONBytes caps a JSON request body. Default: 1 MiB.
 	MaxJSONBytes int64
-	// Metrics is served at GET /metrics to viewers and admins.
+	// Metrics is served at GET /metrics to the metrics, viewer and admin
+	// roles.
 	// Default: nil, and /metrics answers 404.
 	Metrics http.Handler
 	// Ready backs GET /readyz: nil error → 200, else 503 "not_ready".
