@@ -21,13 +21,23 @@ func killRounds() int {
 	return 6
 }
 
-// ackLog is what the writers were told: the routes whose PUT or DELETE
-// got a 2xx, in the order of the answers, and the acknowledged uploads.
+// ackLog is what the writers were told: for each route, the state its
+// last change left — present (PUT acknowledged), absent (DELETE
+// acknowledged) or unknown (a change cut off without an answer, which may
+// or may not have been applied) — and the acknowledged uploads.
 type ackLog struct {
 	mu      sync.Mutex
-	routes  map[string]bool // id → present (PUT acked) or absent (DELETE acked)
-	uploads map[string]int  // plugin → highest acked version
+	routes  map[string]routeState
+	uploads map[string]int // plugin → highest acked version
 }
+
+type routeState int
+
+const (
+	routePresent routeState = iota + 1
+	routeAbsent
+	routeUnknown
+)
 
 // TestKillLoopKeepsAcknowledgedWrites: writers create and delete routes
 // and upload plugin versions while hostd is SIGKILLed at a random moment.
@@ -39,7 +49,7 @@ type ackLog struct {
 func TestKillLoopKeepsAcknowledgedWrites(t *testing.T) {
 	h := Start(t, Options{})
 	h.MustUpload("hello", testwasm.Hello)
-	acks := &ackLog{routes: map[string]bool{}, uploads: map[string]int{}}
+	acks := &ackLog{routes: map[string]routeState{}, uploads: map[string]int{}}
 	for round := range killRounds() {
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
@@ -60,8 +70,12 @@ func TestKillLoopKeepsAcknowledgedWrites(t *testing.T) {
 		h = h.Restart(t)
 		checkAcked(t, h, acks, round)
 	}
-	t.Logf("%d SIGKILL rounds: %d routes and %d plugins acknowledged, all present after each restart",
-		killRounds(), len(acks.routes), len(acks.uploads))
+	n := map[routeState]int{}
+	for _, st := range acks.routes {
+		n[st]++
+	}
+	t.Logf("%d SIGKILL rounds: %d route PUTs and %d DELETEs acknowledged and found so after each restart (%d cut off unanswered), %d plugins' versions all there",
+		killRounds(), n[routePresent], n[routeAbsent], n[routeUnknown], len(acks.uploads))
 }
 
 // writeUntilStopped is one writer: route PUTs, DELETEs of its own earlier
@@ -78,15 +92,11 @@ func writeUntilStopped(h *Hostd, acks *ackLog, round, writer int, stop <-chan st
 		switch i % 4 {
 		case 0, 1:
 			r = h.PutRoute(id, Route("/"+id, "hello", nil), 2*time.Second)
-			if r.Status/100 == 2 {
-				acks.set(id, true)
-			}
+			acks.answered(id, r, routePresent)
 		case 2:
 			prev := fmt.Sprintf("r%d-%d-%d", round, writer, i-2)
 			r = h.Admin("DELETE", "/v1/routes/"+prev, nil, 2*time.Second)
-			if r.Status/100 == 2 {
-				acks.set(prev, false)
-			}
+			acks.answered(prev, r, routeAbsent)
 		case 3:
 			name := fmt.Sprintf("p%d", writer)
 			r = h.Upload(name, withCustom(testwasm.Hello, fmt.Sprintf("%d-%d-%d", round, writer, i)), 5*time.Second)
@@ -101,10 +111,18 @@ func writeUntilStopped(h *Hostd, acks *ackLog, round, writer int, stop <-chan st
 	}
 }
 
-func (a *ackLog) set(id string, present bool) {
+// answered records the answer r to a change of route id that, when
+// acknowledged, leaves it in state ok. A refusal (4xx, 5xx) changes
+// nothing.
+func (a *ackLog) answered(id string, r Resp, ok routeState) {
 	a.mu.Lock()
-	a.routes[id] = present
-	a.mu.Unlock()
+	defer a.mu.Unlock()
+	switch {
+	case r.Err != nil:
+		a.routes[id] = routeUnknown
+	case r.Status/100 == 2:
+		a.routes[id] = ok
+	}
 }
 
 func (a *ackLog) uploaded(name string, v int) {
@@ -127,9 +145,9 @@ func checkAcked(t *testing.T, h *Hostd, acks *ackLog, round int) {
 	}
 	acks.mu.Lock()
 	defer acks.mu.Unlock()
-	for id, present := range acks.routes {
-		if have[id] != present {
-			t.Errorf("round %d: route %s: acknowledged present=%v, after SIGKILL and restart present=%v", round, id, present, have[id])
+	for id, st := range acks.routes {
+		if st != routeUnknown && have[id] != (st == routePresent) {
+			t.Errorf("round %d: route %s: acknowledged present=%v, after SIGKILL and restart present=%v", round, id, st == routePresent, have[id])
 		}
 	}
 	for name, v := range acks.uploads {
