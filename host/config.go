@@ -41,6 +41,8 @@ type Config struct {
 	Cluster ClusterConfig `json:"cluster,omitempty"`
 	// LogLevel is debug, info, warn or error. Default "info".
 	LogLevel string `json:"log_level,omitempty"`
+	// Audit bounds the audit log of admin writes (audit.go).
+	Audit AuditConfig `json:"audit,omitempty"`
 
 	// Logger overrides the logger built from LogLevel (embedding, tests).
 	Logger *slog.Logger `json:"-"`
@@ -315,6 +317,7 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.Limits.validateSandbox()...)
 	errs = append(errs, c.Cluster.validate()...)
+	errs = append(errs, c.Audit.validate()...)
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)
 	}

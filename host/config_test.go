@@ -30,11 +30,12 @@ func TestDecodeConfig(t *testing.T) {
 }
 
 func TestValidateReportsEveryProblem(t *testing.T) {
-	err := Config{Listen: "nope", AdminListen: "also-nope", LogLevel: "loud", Limits: Limits{MemoryPages: 70000}}.Validate()
+	err := Config{Listen: "nope", AdminListen: "also-nope", LogLevel: "loud", Limits: Limits{MemoryPages: 70000},
+		Audit: AuditConfig{MaxEntries: -1, MaxAge: -1}}.Validate()
 	if err == nil {
 		t.Fatal("invalid config accepted")
 	}
-	for _, want := range []string{"listen", "admin_listen", "log_level", "memory_pages"} {
+	for _, want := range []string{"listen", "admin_listen", "log_level", "memory_pages", "audit.max_entries", "audit.max_age"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %s: %v", want, err)
 		}

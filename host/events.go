@@ -120,7 +120,8 @@ func (h *Host) stopBus() {
 }
 
 // WatchEvents calls fn for every control-plane event (plugin uploaded,
-// activated or deleted; route or key set changed or deleted), published
+// activated or deleted; route or key set changed or deleted; "audit", one
+// per audit log entry), published
 // on the embedded NATS server as hostd.events.<kind> with a JSON body. It
 // returns a function that stops watching. fn runs on the NATS client's
 // goroutine and must not block.

@@ -92,7 +92,8 @@ func (h *Host) Start(ctx context.Context) (err error) {
 		return fmt.Errorf("host: data dir: %w", err)
 	}
 	dbPath := filepath.Join(h.cfg.DataDir, "registry.db")
-	h.reg, err = registry.Open(dbPath, registry.Options{Timeout: time.Second, KV: h.cfg.Limits.kvLimits()})
+	h.reg, err = registry.Open(dbPath, registry.Options{Timeout: time.Second, KV: h.cfg.Limits.kvLimits(),
+		Audit: h.cfg.Audit.limits()})
 	if err != nil {
 		if errors.Is(err, registry.ErrLocked) {
 			return fmt.Errorf("%w (%s): %v", ErrDataDirInUse, h.cfg.DataDir, err)
@@ -190,7 +191,7 @@ func (h *Host) startEngine(ctx context.Context) error {
 func (h *Host) listen(key []byte) error {
 	adminHandler, err := admin.NewHandler(admin.Options{
 		Control: h.ctl, Key: key, MaxUploadBytes: h.cfg.Limits.MaxUploadBytes,
-		Metrics: h.metrics.Handler(), Ready: h.Ready, Logger: h.log,
+		Metrics: h.metrics.Handler(), Ready: h.Ready, Logger: h.log, Audit: auditLog{h},
 	})
 	if err != nil {
 		return fmt.Errorf("host: %w", err)

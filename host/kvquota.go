@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hostd/hostd/host/internal/engine"
@@ -45,7 +46,7 @@ func (k kvStore) KVPut(ns string, key, value []byte, ttl time.Duration, expect *
 		return 0, engine.ErrKVConflict
 	case errors.Is(err, registry.ErrQuota):
 		return 0, fmt.Errorf("%w: %w", engine.ErrKVQuota, err)
-	case errors.Is(err, registry.ErrNoSpace):
+	case errors.Is(err, registry.ErrNoSpace), errors.Is(err, syscall.ENOSPC):
 		return 0, fmt.Errorf("%w: %w", engine.ErrKVNoSpace, err)
 	}
 	return 0, err

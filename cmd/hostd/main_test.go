@@ -69,6 +69,23 @@ func TestServeTokenAndSecondInstance(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("token refused: %d", res.StatusCode)
 	}
+	// A metrics token scrapes /metrics and reads nothing else.
+	out.Reset()
+	if code := run(context.Background(), []string{"token", "--data-dir", filepath.Join(dir, "data"), "--role", "metrics"}, &out, io.Discard); code != 0 {
+		t.Fatalf("token --role metrics exit %d", code)
+	}
+	for path, want := range map[string]int{"/metrics": 200, "/v1/plugins": 403} {
+		req, _ := http.NewRequest("GET", "http://"+admin+path, nil)
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(out.String()))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Fatalf("metrics token on %s: %d, want %d", path, res.StatusCode, want)
+		}
+	}
 	// The config file's listen address is used.
 	if res, err := http.Get("http://" + listen + "/"); err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ func token(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data-dir", "./hostd-data", "data directory of the hostd the token is for")
-	role := fs.String("role", "admin", "admin (read/write) or viewer (read only)")
+	role := fs.String("role", "admin", "admin (read/write), viewer (read only, configs redacted) or metrics (GET /metrics only)")
 	ttl := fs.Duration("ttl", time.Hour, "how long the token is valid")
 	subject := fs.String("subject", "hostd-cli", "who the token is for (appears in admin logs)")
 	if err := fs.Parse(args); err != nil {

@@ -16,8 +16,13 @@ type Role string
 const (
 	// RoleAdmin may read and change everything.
 	RoleAdmin Role = "admin"
-	// RoleViewer may only read (GET, HEAD).
+	// RoleViewer may only read (GET, HEAD), and sees what may hold a
+	// secret (binding and trigger configs, credentials in upstream URLs)
+	// redacted (redact.go).
 	RoleViewer Role = "viewer"
+	// RoleMetrics may only scrape GET /metrics (and the token-free
+	// /healthz and /readyz): every other endpoint answers 403.
+	RoleMetrics Role = "metrics"
 )
 
 const (
@@ -27,18 +32,25 @@ const (
 	howToGetToken = "get a token with: hostd token --data-dir DIR"
 )
 
-// ParseRole returns the Role named s ("admin" or "viewer", any case).
-// It returns an error naming the valid roles otherwise.
+// ParseRole returns the Role named s ("admin", "viewer" or "metrics", any
+// case). It returns an error naming the valid roles otherwise.
 func ParseRole(s string) (Role, error) {
-	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
-	case RoleAdmin, RoleViewer:
+	r := Role(strings.ToLower(strings.TrimSpace(s)))
+	if r.valid() {
 		return r, nil
 	}
-	return "", fmt.Errorf("admin: unknown role %q; use %q or %q", s, RoleAdmin, RoleViewer)
+	return "", fmt.Errorf("admin: unknown role %q; use %q, %q or %q", s, RoleAdmin, RoleViewer, RoleMetrics)
 }
+
+// valid reports whether r is one of the roles.
+func (r Role) valid() bool { return r == RoleAdmin || r == RoleViewer || r == RoleMetrics }
 
 // canWrite reports whether the role may use write methods.
 func (r Role) canWrite() bool { return r == RoleAdmin }
+
+// seesSecrets reports whether responses to the role carry binding configs
+// and other fields that may hold secrets unredacted.
+func (r Role) seesSecrets() bool { return r == RoleAdmin }
 
 // claims are the parts of an admin token the API uses.
 type claims struct {
@@ -64,7 +76,7 @@ func (s *server) verify(token string) (*claims, Role, error) {
 		return nil, "", errors.New("admin: token: sub is not a string")
 	}
 	role, _ := c["role"].(string)
-	if r := Role(role); r != RoleAdmin && r != RoleViewer {
+	if !Role(role).valid() {
 		return nil, "", fmt.Errorf("admin: token: unknown role %q", c["role"])
 	}
 	return &claims{Subject: sub}, Role(role), nil
@@ -84,11 +96,29 @@ func bearer(r *http.Request) (string, error) {
 	return tok, nil
 }
 
+// access says which roles an endpoint admits.
+type access int
+
+const (
+	// accessAPI admits admin (every method) and viewer (reads only).
+	accessAPI access = iota
+	// accessScrape also admits metrics: GET /metrics.
+	accessScrape
+	// accessAdmin admits admin only, whatever the method: GET /v1/audit.
+	accessAdmin
+)
+
 // authorize admits requests with a valid token whose role allows the
-// method; it answers 401 or 403 otherwise.
-func (s *server) authorize(next http.Handler) http.Handler {
+// endpoint and method; it answers 401 or 403 otherwise. A write that got
+// past authentication is recorded in the audit log, refused or not
+// (audit.go).
+func (s *server) authorize(a access, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := s.check(r); err != nil {
+		if isWrite(r.Method) && s.audit != nil {
+			s.audited(w, r, a, next)
+			return
+		}
+		if err := s.check(r, a); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -98,7 +128,7 @@ func (s *server) authorize(next http.Handler) http.Handler {
 
 // check authenticates r, records the caller for the log line and enforces
 // the role.
-func (s *server) check(r *http.Request) error {
+func (s *server) check(r *http.Request, a access) error {
 	tok, err := bearer(r)
 	if err != nil {
 		return unauthorized(err.Error())
@@ -109,7 +139,15 @@ func (s *server) check(r *http.Request) error {
 		return unauthorized("the token is invalid or expired")
 	}
 	ri := infoFrom(r.Context())
-	ri.subject, ri.role = c.Subject, role
+	ri.subject, ri.role, ri.authed = c.Subject, role, true
+	switch {
+	case role == RoleMetrics && a != accessScrape:
+		return newError(http.StatusForbidden, "forbidden",
+			"role %q may only read GET /metrics; %s %s needs role %q or %q", role, r.Method, r.URL.Path, RoleViewer, RoleAdmin)
+	case a == accessAdmin && role != RoleAdmin:
+		return newError(http.StatusForbidden, "forbidden",
+			"%s %s needs role %q; the token has role %q", r.Method, r.URL.Path, RoleAdmin, role)
+	}
 	if isWrite(r.Method) && !role.canWrite() {
 		return newError(http.StatusForbidden, "forbidden",
 			"role %q may only read; %s %s needs role %q", role, r.Method, r.URL.Path, RoleAdmin)

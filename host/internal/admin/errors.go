@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"syscall"
 
 	"github.com/hostd/hostd/host/internal/errs"
 )
@@ -79,6 +80,10 @@ func resolveError(err error, requestID string) (status int, code, msg string, in
 	if errors.As(err, &ae) {
 		return ae.Status, ae.Code, ae.Message, false
 	}
+	if errors.Is(err, syscall.ENOSPC) {
+		return http.StatusInsufficientStorage, "insufficient_storage",
+			"the disk holding hostd's data is full, so nothing was changed; free space and retry (hostd keeps serving and needs no restart)", false
+	}
 	if e, ok := errs.As(err); ok {
 		status = kindStatus(e.Kind)
 		if status != http.StatusInternalServerError {
@@ -98,8 +103,13 @@ func resolveError(err error, requestID string) (status int, code, msg string, in
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	id := w.Header().Get(requestIDHeader)
 	status, code, msg, internal := resolveError(err, id)
+	infoFrom(r.Context()).code = code
 	if internal {
 		s.log.ErrorContext(r.Context(), "admin: internal error",
+			"method", r.Method, "path", r.URL.Path, "request_id", id, "err", err.Error())
+	}
+	if status == http.StatusInsufficientStorage {
+		s.log.WarnContext(r.Context(), "admin: disk full, write refused",
 			"method", r.Method, "path", r.URL.Path, "request_id", id, "err", err.Error())
 	}
 	if status == http.StatusUnauthorized {

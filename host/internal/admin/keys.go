@@ -136,7 +136,7 @@ func MintToken(key []byte, role Role, subject string, ttl time.Duration, now tim
 	if len(key) < MinKeyBytes {
 		return "", fmt.Errorf("admin: mint: key must be at least %d bytes", MinKeyBytes)
 	}
-	if role != RoleAdmin && role != RoleViewer {
+	if !role.valid() {
 		return "", fmt.Errorf("admin: mint: unknown role %q", role)
 	}
 	if ttl <= 0 {

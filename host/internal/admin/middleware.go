@@ -17,6 +17,9 @@ const requestIDHeader = "X-Request-ID"
 type reqInfo struct {
 	subject string
 	role    Role
+	authed  bool   // the token was valid
+	version int    // the plugin version a write made or chose (audit)
+	code    string // the error code answered, if any (audit)
 }
 
 type reqInfoKey struct{}

@@ -49,6 +49,7 @@ func (s *server) uploadPlugin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	infoFrom(r.Context()).version = v.Version
 	writeStored(w, created, uploadResponse{PluginVersion: v, Active: s.isActive(r, v, activate)})
 	return nil
 }
@@ -156,6 +157,7 @@ func (s *server) setActive(w http.ResponseWriter, r *http.Request) error {
 		return newError(http.StatusBadRequest, "invalid_version",
 			`send {"version": N} with N a version number of the plugin (1 or more)`)
 	}
+	infoFrom(r.Context()).version = *req.Version
 	p, err := s.ctl.SetActive(r.Context(), name, *req.Version)
 	if err != nil {
 		return err

@@ -21,7 +21,7 @@ func (s *server) listRoutes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, "routes", rs)
+	writeList(w, "routes", routesFor(r, rs))
 	return nil
 }
 
@@ -34,6 +34,9 @@ func (s *server) getRoute(w http.ResponseWriter, r *http.Request) error {
 	rt, err := s.ctl.Route(r.Context(), id)
 	if err != nil {
 		return err
+	}
+	if !seesSecrets(r) {
+		rt = redactRoute(rt)
 	}
 	writeJSON(w, http.StatusOK, rt)
 	return nil

@@ -80,12 +80,16 @@ type Options struct {
 	MaxUploadBytes int64
 	// MaxJSONBytes caps a JSON request body. Default: 1 MiB.
 	MaxJSONBytes int64
-	// Metrics is served at GET /metrics to viewers and admins.
+	// Metrics is served at GET /metrics to the metrics, viewer and admin
+	// roles.
 	// Default: nil, and /metrics answers 404.
 	Metrics http.Handler
 	// Ready backs GET /readyz: nil error → 200, else 503 "not_ready".
 	// Default: nil, always ready.
 	Ready func() error
+	// Audit records every admin write and serves GET /v1/audit (admin
+	// role only). Default: nil, no audit log, and /v1/audit answers 404.
+	Audit Audit
 	// Logger receives one info line per request. Default: slog.Default().
 	Logger *slog.Logger
 	// Now is the clock used to check token expiry; a hook for tests.
@@ -106,6 +110,7 @@ type server struct {
 	maxJSON   int64
 	metrics   http.Handler
 	ready     func() error
+	audit     Audit
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -137,6 +142,7 @@ func newServer(opts Options) (*server, error) {
 		maxJSON:   opts.MaxJSONBytes,
 		metrics:   opts.Metrics,
 		ready:     opts.Ready,
+		audit:     opts.Audit,
 		log:       opts.Logger,
 		now:       opts.Now,
 	}
@@ -160,7 +166,7 @@ func (s *server) register(mux *http.ServeMux) {
 	mux.Handle("GET /healthz", s.handle(s.healthz))
 	mux.Handle("GET /readyz", s.handle(s.readyz))
 	if s.metrics != nil {
-		mux.Handle("GET /metrics", s.authorize(s.metrics))
+		mux.Handle("GET /metrics", s.authorize(accessScrape, s.metrics))
 	}
 	mux.Handle("GET /v1/plugins", s.authed(s.listPlugins))
 	mux.Handle("GET /v1/plugins/{name}", s.authed(s.getPlugin))
@@ -182,6 +188,9 @@ func (s *server) register(mux *http.ServeMux) {
 	mux.Handle("DELETE /v1/keysets/{name}", s.authed(s.deleteKeySet))
 	mux.Handle("GET /v1/breakers", s.authed(s.listBreakers))
 	mux.Handle("GET /v1/cluster", s.authed(s.cluster))
+	if s.audit != nil {
+		mux.Handle("GET /v1/audit", s.authorize(accessAdmin, s.handle(s.listAudit)))
+	}
 }
 
 // handlerFunc is an admin handler: it writes a success response itself and
@@ -199,7 +208,7 @@ func (s *server) handle(h handlerFunc) http.Handler {
 
 // authed is handle behind authorize.
 func (s *server) authed(h handlerFunc) http.Handler {
-	return s.authorize(s.handle(h))
+	return s.authorize(accessAPI, s.handle(h))
 }
 
 // RoutesUnavailableError is the error Options.Ready returns when the host

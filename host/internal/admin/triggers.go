@@ -19,7 +19,7 @@ func (s *server) listTriggers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, "triggers", ts)
+	writeList(w, "triggers", triggersFor(r, ts))
 	return nil
 }
 
@@ -32,6 +32,9 @@ func (s *server) getTrigger(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.ctl.Trigger(r.Context(), id)
 	if err != nil {
 		return err
+	}
+	if !seesSecrets(r) {
+		t = redactTrigger(t)
 	}
 	writeJSON(w, http.StatusOK, t)
 	return nil

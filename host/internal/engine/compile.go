@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
+	"syscall"
 
 	"github.com/tetratelabs/wazero"
 )
@@ -79,6 +81,9 @@ func compileInto(ctx context.Context, rc wazero.RuntimeConfig, dir string, wasm 
 	rt := wazero.NewRuntimeWithConfig(ctx, rc.WithCompilationCache(cache))
 	defer rt.Close(ctx)
 	cm, err := rt.CompileModule(ctx, wasm)
+	if errors.Is(err, syscall.ENOSPC) { // writing the cache entry: the disk's fault, not the module's
+		return fmt.Errorf("engine: write compiled code: %w", err)
+	}
 	if err != nil {
 		return &ABIError{Reason: "invalid module: " + err.Error()}
 	}

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -28,6 +29,7 @@ const (
 	workerMemEnv      = "HOSTD_COMPILE_MEMORY"
 	workerPagesEnv    = "HOSTD_COMPILE_PAGES"
 	workerExitBadWasm = 3
+	workerExitNoSpace = 4
 	maxWorkerOutput   = 64 << 10
 )
 
@@ -38,7 +40,7 @@ func IsCompileWorker() bool { return os.Getenv(workerEnv) == "1" }
 // RunCompileWorker compiles the module read from stdin into the directory
 // named by the environment and returns the process exit code: 0 when the
 // machine code is written, 3 with the reason on stdout when the module is
-// invalid, anything else on failure.
+// invalid, 4 when the disk is full, anything else on failure.
 func RunCompileWorker() int {
 	dir := os.Getenv(workerDirEnv)
 	limit, _ := strconv.ParseInt(os.Getenv(workerMemEnv), 10, 64)
@@ -62,6 +64,9 @@ func RunCompileWorker() int {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "compile worker:", err)
+		if errors.Is(err, syscall.ENOSPC) {
+			return workerExitNoSpace
+		}
 		return 2
 	}
 	return 0
@@ -103,6 +108,9 @@ func (e *Engine) runWorker(ctx context.Context, dir string, wasm []byte) error {
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() == workerExitBadWasm {
 		return &ABIError{Reason: stdout.String()}
+	}
+	if errors.As(err, &exit) && exit.ExitCode() == workerExitNoSpace {
+		return fmt.Errorf("engine: compile worker: %s: %w", lastLine(stderr.String()), syscall.ENOSPC)
 	}
 	if strings.Contains(stderr.String(), "out of memory") {
 		return &ABIError{Budget: true, Reason: fmt.Sprintf("compiling the module needed more than the compile budget of %d MiB", e.cfg.CompileMemoryBytes>>20)}

@@ -287,3 +287,47 @@ type ClusterStatus struct {
 	// here and not yet shared.
 	Unpublished []string `json:"unpublished"`
 }
+
+// AuditEntry records one admin write (GET /v1/audit, hostd.events.audit).
+// It holds no secret: no body, no token, no config.
+type AuditEntry struct {
+	// Seq numbers entries in the order they were stored, from 1; the
+	// paging cursor of GET /v1/audit.
+	Seq  uint64    `json:"seq"`
+	Time time.Time `json:"time"`
+	// Subject and Role are the caller's token's "sub" and "role".
+	Subject string `json:"subject"`
+	Role    string `json:"role"`
+	// Method and Path are the request's; Endpoint is the API pattern it
+	// matched ("PUT /v1/routes/{id}"); Name the resource in the path.
+	Method   string `json:"method"`
+	Path     string `json:"path"`
+	Endpoint string `json:"endpoint,omitempty"`
+	Name     string `json:"name,omitempty"`
+	// Version is the plugin version an upload stored or an activation
+	// chose; 0 otherwise.
+	Version int `json:"version,omitempty"`
+	// Status is the HTTP status answered; Code the error code when it
+	// failed (4xx, 5xx).
+	Status int    `json:"status"`
+	Code   string `json:"code,omitempty"`
+	// SHA256 is the hex digest of the body bytes the API read (the whole
+	// body of an accepted write); empty when it read none. Bytes counts them.
+	SHA256 string `json:"sha256,omitempty"`
+	Bytes  int64  `json:"bytes"`
+	// Remote is the TCP peer address; RequestID the X-Request-ID answered.
+	Remote    string `json:"remote"`
+	RequestID string `json:"request_id"`
+}
+
+// AuditQuery selects a page of the audit log.
+type AuditQuery struct {
+	// Ascending lists oldest first, from the entry after After (0: the
+	// first); otherwise newest first, from the entry before Before (0:
+	// the last).
+	Ascending bool
+	After     uint64
+	Before    uint64
+	// Limit is the most entries returned; at least 1.
+	Limit int
+}

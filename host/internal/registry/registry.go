@@ -53,6 +53,9 @@ type Options struct {
 	// KV bounds the plugin KV data kept in the file; zero fields mean the
 	// defaults documented on KVLimits.
 	KV KVLimits
+	// Audit bounds the audit log (audit.go); zero fields mean the
+	// defaults documented on AuditLimits.
+	Audit AuditLimits
 	// FreeSpace reports the bytes available to hostd on the file system
 	// holding the file; nil uses statfs(2) on the file's directory. KV
 	// writes are refused while it is below KV.DiskReserve. Tests inject it.
@@ -63,11 +66,12 @@ type Options struct {
 // routes and plugin KV data, kept in one bbolt file. It is safe for
 // concurrent use.
 type Registry struct {
-	db   *bolt.DB
-	path string
-	now  func() time.Time
-	kv   KVLimits // with defaults applied
-	disk *diskGuard
+	db    *bolt.DB
+	path  string
+	now   func() time.Time
+	kv    KVLimits    // with defaults applied
+	audit AuditLimits // with defaults applied
+	disk  *diskGuard
 }
 
 // Open opens (creating if needed) the registry file at path, creates the
@@ -98,14 +102,14 @@ func Open(path string, opts Options) (*Registry, error) {
 		dir := filepath.Dir(path)
 		probe = func() (uint64, error) { return freeSpace(dir) }
 	}
-	return &Registry{db: db, path: path, now: opts.Now, kv: kv,
+	return &Registry{db: db, path: path, now: opts.Now, kv: kv, audit: opts.Audit.withDefaults(),
 		disk: &diskGuard{probe: probe, reserve: uint64(kv.DiskReserve)}}, nil
 }
 
 // initSchema creates missing buckets, then writes the schema version of a
 // new file or migrates an older one forward.
 func initSchema(tx *bolt.Tx) error {
-	for _, name := range [][]byte{bucketMeta, bucketPlugins, bucketBlobs, bucketRoutes, bucketKV, bucketKeySets, bucketTriggers} {
+	for _, name := range [][]byte{bucketMeta, bucketPlugins, bucketBlobs, bucketRoutes, bucketKV, bucketKeySets, bucketTriggers, bucketAudit} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}
