@@ -39,7 +39,7 @@ func TestJWTAuthBuiltin(t *testing.T) {
 	expectStatus(t, th.adminDo("PUT", "/v1/keysets/demo", []byte(demoJWKS())), 201)
 	th.upload("echo", testwasm.Echo)
 	cfg := `{"keyset":"demo","issuer":"me","audience":"api","required_claims":{"scope":{"contains":"read"}},"forward_claims":{"sub":"X-Test"}}`
-	th.route("api", `{"path":"/api/{name}","filters":[{"plugin":"jwt-auth","config":`+cfg+`}],"handler":{"plugin":"echo"}}`)
+	th.route("api", `{"path":"/api/{name}","filters":[{"plugin":"jwt-auth","config":`+cfg+`,"keysets":["demo"]}],"handler":{"plugin":"echo"}}`)
 
 	good := token(t, map[string]any{"iss": "me", "aud": "api", "sub": "ann", "scope": "read write"})
 	r := th.get("/api/x", "Authorization", "Bearer "+good, "X-Test", "forged")
@@ -80,10 +80,18 @@ func TestJWTAuthBuiltin(t *testing.T) {
 		t.Errorf("secret returned: %s", r.body)
 	}
 	// A route naming a key set that does not exist is refused.
-	r = th.adminDo("PUT", "/v1/routes/nokeys", []byte(`{"path":"/nokeys","filters":[{"plugin":"jwt-auth","config":{"keyset":"ghost"}}],"handler":{"plugin":"echo"}}`))
+	r = th.adminDo("PUT", "/v1/routes/nokeys", []byte(`{"path":"/nokeys","filters":[{"plugin":"jwt-auth","config":{"keyset":"ghost"},"keysets":["ghost"]}],"handler":{"plugin":"echo"}}`))
 	expectStatus(t, r, 422)
 	if c := r.errorCode(t); c != "unknown_keyset" {
 		t.Errorf("code %q", c)
+	}
+	// A binding whose config names the key set without a grant for it
+	// cannot verify with it: 503 keyset_unavailable, whatever the token.
+	th.route("ungranted", `{"path":"/ungranted","filters":[{"plugin":"jwt-auth","config":`+cfg+`}],"handler":{"plugin":"echo"}}`)
+	r = th.get("/ungranted", "Authorization", "Bearer "+good)
+	expectStatus(t, r, 503)
+	if c := r.errorCode(t); c != "keyset_unavailable" {
+		t.Errorf("ungranted key set: code %q", c)
 	}
 }
 

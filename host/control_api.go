@@ -196,10 +196,12 @@ func (c *control) PutRoute(ctx context.Context, rt model.Route) (model.Route, bo
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, b := range rt.Bindings() {
-		if ks := b.KeySet(); ks != "" && !c.h.keys.has(ks) {
-			return model.Route{}, false, errs.New(errs.Unprocessable, "unknown_keyset",
-				"route %q: plugin %q names key set %q, which does not exist; create it with PUT /v1/keysets/%s",
-				rt.ID, b.Plugin, ks, ks)
+		for _, ks := range b.KeySets {
+			if !c.h.keys.has(ks) {
+				return model.Route{}, false, errs.New(errs.Unprocessable, "unknown_keyset",
+					"route %q: the binding of plugin %q is granted key set %q, which does not exist; create it with PUT /v1/keysets/%s",
+					rt.ID, b.Plugin, ks, ks)
+			}
 		}
 	}
 	st, err := c.h.reg.State()
