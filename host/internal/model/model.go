@@ -124,7 +124,6 @@ const (
 	FailOpen   = "open"
 )
 
-
 // FailsOpen reports whether a failure of this filter lets the request
 // continue.
 func (b *Binding) FailsOpen() bool { return b.Failure == FailOpen }
