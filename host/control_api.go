@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/hostd/hostd/host/internal/admin"
 	"github.com/hostd/hostd/host/internal/dataplane"
 	"github.com/hostd/hostd/host/internal/engine"
 	"github.com/hostd/hostd/host/internal/errs"
@@ -14,8 +15,13 @@ import (
 )
 
 // UploadPlugin implements admin.Control.
-func (c *control) UploadPlugin(ctx context.Context, name string, wasm []byte, activate bool) (model.PluginVersion, bool, error) {
-	v, created, err := c.compileAndUpload(ctx, name, wasm, activate)
+func (c *control) UploadPlugin(ctx context.Context, name string, wasm []byte, opts admin.UploadOptions) (model.PluginVersion, bool, error) {
+	var v model.PluginVersion
+	var created bool
+	err := checkBuiltinUpload(name, wasm, opts.ReplaceBuiltin)
+	if err == nil {
+		v, created, err = c.compileAndUpload(ctx, name, wasm, opts.Activate)
+	}
 	switch {
 	case err != nil:
 		c.h.metrics.Upload("rejected")
