@@ -13,7 +13,7 @@ const scopeSep = 0
 
 // maxScopedKey is the longest key built on the stack; longer ones (a name
 // over the ABI's 256 bytes, or a long scope) are built on the heap.
-const maxScopedKey = 512
+const maxScopedKey = 320
 
 // scopedKey returns scope, NUL, name, in buf when it fits.
 func scopedKey(buf *[maxScopedKey]byte, scope string, name []byte) []byte {
