@@ -137,8 +137,12 @@ func (l *Limiters) Take(name []byte, lim Limits, cost int64, now time.Time) (Dec
 // TakeAs is Take on behalf of owner: a bucket it creates counts against
 // the owner's quota (SetOwnerQuota) as long as it exists, whoever uses it
 // later. At its quota, or with the table at its bound, a new bucket
-// evicts an old one (see SetOwnerQuota and NewLimiters); ErrTooManyBuckets
-// is left only for a table whose every bucket is being evicted at once.
+// evicts an old one (see SetOwnerQuota and NewLimiters). When concurrent
+// creators keep taking the room eviction made, the bucket is created
+// beyond the bound after a few tries rather than refused: the bound is
+// then exceeded by at most the number of concurrent callers, and the
+// creations that follow evict it back. ErrTooManyBuckets is left only for
+// an owner whose every bucket disappeared under it.
 func (l *Limiters) TakeAs(owner string, name []byte, lim Limits, cost int64, now time.Time) (Decision, error) {
 	if cost < 0 {
 		return Decision{}, ErrInvalidLimits
@@ -147,12 +151,12 @@ func (l *Limiters) TakeAs(owner string, name []byte, lim Limits, cost int64, now
 	for attempt := 0; ; attempt++ {
 		// Limits are validated before a bucket is created for them, and
 		// again by take only when they differ from the bucket's.
-		global := false
+		global, force := false, attempt >= evictTries
 		b := l.t.lock(name, owner, func(b *bucket) bool {
 			if _, err := lim.params(); err != nil {
 				return false
 			}
-			if !l.own.add(b, &l.n, l.max) {
+			if !l.own.add(b, &l.n, l.max, force) {
 				global = l.max > 0 && l.n.Load() >= l.max
 				return false
 			}
@@ -166,9 +170,10 @@ func (l *Limiters) TakeAs(owner string, name []byte, lim Limits, cost int64, now
 		if _, err := lim.params(); err != nil {
 			return Decision{}, err
 		}
-		if attempt >= 3 || !l.evict(owner, global, t) {
+		if force {
 			return Decision{}, ErrTooManyBuckets
 		}
+		l.evict(owner, global, t)
 	}
 }
 

@@ -2,6 +2,8 @@ package policy
 
 import (
 	"errors"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -304,5 +306,46 @@ func TestTableBoundEvictsTheLargestOwner(t *testing.T) {
 	}
 	if d, _ := l.TakeAs("small", []byte("s0"), lim, 1, epoch); d.Allowed {
 		t.Fatal("small's own drained bucket was evicted")
+	}
+}
+
+// TestEvictionUnderConcurrency: owners naming new buckets concurrently,
+// past their quotas and the table's bound, with sweeps in between: the
+// table never exceeds its bound (beyond the few creations in flight), the
+// owners' counts add up to it, and no Take fails.
+func TestEvictionUnderConcurrency(t *testing.T) {
+	const max, quota, owners, names = 64, 24, 4, 3000
+	l := NewLimiters(epoch, max)
+	l.SetOwnerQuota(quota)
+	lim := Limits{Rate: 1, Period: time.Second, Burst: 1}
+	var wg sync.WaitGroup
+	for o := range owners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			owner := string(rune('a' + o))
+			for i := range names {
+				now := at(time.Duration(i) * time.Millisecond)
+				if _, err := l.TakeAs(owner, []byte(owner+strconv.Itoa(i%500)), lim, 1, now); err != nil {
+					t.Errorf("owner %s, name %d: %v", owner, i, err)
+					return
+				}
+				if i%700 == 0 {
+					l.Sweep(now)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	sum := 0
+	for o := range owners {
+		n := l.Owned(string(rune('a' + o)))
+		if n > quota+owners {
+			t.Errorf("owner %d holds %d buckets, over its quota %d", o, n, quota)
+		}
+		sum += n
+	}
+	if l.Len() > max+owners || sum != l.Len() {
+		t.Fatalf("len %d (bound %d), owners hold %d", l.Len(), max, sum)
 	}
 }

@@ -9,6 +9,10 @@ import (
 // an idle one before it takes the oldest of them regardless.
 const evictScan = 8
 
+// evictTries is how many times a new bucket evicts to make room before it
+// is created regardless of the bounds (see TakeAs).
+const evictTries = 4
+
 // quota keeps, per owner, the buckets it created in creation order, so that
 // an owner at its quota, or the table at its bound, makes room by evicting
 // one of that owner's own buckets instead of denying the new one. Owners
@@ -31,13 +35,14 @@ type fifo struct {
 }
 
 // add reserves a place for b (new, not yet published) of its owner when
-// the owner is under its quota and the table under max, and counts it in
-// total (the table's count). It is called with b's shard locked.
-func (o *quota) add(b *bucket, total *atomic.Int64, max int64) bool {
+// the owner is under its quota and the table under max, or force is set,
+// and counts it in total (the table's count). It is called with b's shard
+// locked.
+func (o *quota) add(b *bucket, total *atomic.Int64, max int64, force bool) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	f := o.owners[b.owner]
-	if o.per > 0 && f != nil && f.live >= o.per || max > 0 && total.Load() >= max {
+	if !force && (o.per > 0 && f != nil && f.live >= o.per || max > 0 && total.Load() >= max) {
 		return false
 	}
 	if f == nil {
