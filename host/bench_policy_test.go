@@ -20,7 +20,7 @@ func BenchmarkFilters(b *testing.B) {
 	th := startHost(b, nil)
 	expectStatus(b, th.adminDo("PUT", "/v1/keysets/demo", []byte(demoJWKS())), 201)
 	th.upload("hello", testwasm.Hello)
-	jwt := `{"plugin":"jwt-auth","config":{"keyset":"demo","issuer":"me","forward_claims":{"sub":"X-User"}}}`
+	jwt := `{"plugin":"jwt-auth","config":{"keyset":"demo","issuer":"me","forward_claims":{"sub":"X-User"}},"keysets":["demo"]}`
 	rl := `{"plugin":"rate-limit","config":{"rate":1000000000,"per":"1s","key":"header:X-User"}}`
 	cb := `{"plugin":"circuit-breaker","config":{"name":"bench","consecutive_failures":5,"failure_ratio":0}}`
 	routes := []struct{ name, filters string }{

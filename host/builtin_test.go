@@ -12,6 +12,7 @@ import (
 
 	"github.com/hostd/hostd/host/internal/keyset"
 	"github.com/hostd/hostd/internal/testwasm"
+	"github.com/hostd/hostd/plugins"
 )
 
 var demoSecret = []byte("0123456789abcdef0123456789abcdef-demo")
@@ -39,7 +40,7 @@ func TestJWTAuthBuiltin(t *testing.T) {
 	expectStatus(t, th.adminDo("PUT", "/v1/keysets/demo", []byte(demoJWKS())), 201)
 	th.upload("echo", testwasm.Echo)
 	cfg := `{"keyset":"demo","issuer":"me","audience":"api","required_claims":{"scope":{"contains":"read"}},"forward_claims":{"sub":"X-Test"}}`
-	th.route("api", `{"path":"/api/{name}","filters":[{"plugin":"jwt-auth","config":`+cfg+`}],"handler":{"plugin":"echo"}}`)
+	th.route("api", `{"path":"/api/{name}","filters":[{"plugin":"jwt-auth","config":`+cfg+`,"keysets":["demo"]}],"handler":{"plugin":"echo"}}`)
 
 	good := token(t, map[string]any{"iss": "me", "aud": "api", "sub": "ann", "scope": "read write"})
 	r := th.get("/api/x", "Authorization", "Bearer "+good, "X-Test", "forged")
@@ -80,10 +81,18 @@ func TestJWTAuthBuiltin(t *testing.T) {
 		t.Errorf("secret returned: %s", r.body)
 	}
 	// A route naming a key set that does not exist is refused.
-	r = th.adminDo("PUT", "/v1/routes/nokeys", []byte(`{"path":"/nokeys","filters":[{"plugin":"jwt-auth","config":{"keyset":"ghost"}}],"handler":{"plugin":"echo"}}`))
+	r = th.adminDo("PUT", "/v1/routes/nokeys", []byte(`{"path":"/nokeys","filters":[{"plugin":"jwt-auth","config":{"keyset":"ghost"},"keysets":["ghost"]}],"handler":{"plugin":"echo"}}`))
 	expectStatus(t, r, 422)
 	if c := r.errorCode(t); c != "unknown_keyset" {
 		t.Errorf("code %q", c)
+	}
+	// A binding whose config names the key set without a grant for it
+	// cannot verify with it: 503 keyset_unavailable, whatever the token.
+	th.route("ungranted", `{"path":"/ungranted","filters":[{"plugin":"jwt-auth","config":`+cfg+`}],"handler":{"plugin":"echo"}}`)
+	r = th.get("/ungranted", "Authorization", "Bearer "+good)
+	expectStatus(t, r, 503)
+	if c := r.errorCode(t); c != "keyset_unavailable" {
+		t.Errorf("ungranted key set: code %q", c)
 	}
 }
 
@@ -149,4 +158,38 @@ func TestCircuitBreakerBuiltin(t *testing.T) {
 	if list.Breakers[0].State != "closed" {
 		t.Fatalf("after a good probe: %+v", list)
 	}
+}
+
+// TestUploadUnderABuiltinNeedsTheFlag: an upload under a built-in's name
+// would replace the protection of every route using it; without
+// ?replace_builtin=true it is refused with 409 builtin_plugin and nothing
+// changes, with it the upload is stored.
+func TestUploadUnderABuiltinNeedsTheFlag(t *testing.T) {
+	th := startHost(t, nil)
+	before := th.adminDo("GET", "/v1/plugins/jwt-auth", nil)
+	expectStatus(t, before, 200)
+	for _, name := range []string{"jwt-auth", "rate-limit", "circuit-breaker"} {
+		for _, q := range []string{"", "?replace_builtin=false", "?activate=false"} {
+			r := th.adminDo("PUT", "/v1/plugins/"+name+q, testwasm.Hello)
+			expectStatus(t, r, 409)
+			if c := r.errorCode(t); c != "builtin_plugin" {
+				t.Fatalf("%s%s: code %q", name, q, c)
+			}
+		}
+	}
+	if after := th.adminDo("GET", "/v1/plugins/jwt-auth", nil); string(after.body) != string(before.body) {
+		t.Fatalf("a refused upload changed the plugin:\n%s\n%s", before.body, after.body)
+	}
+	r := th.adminDo("PUT", "/v1/plugins/jwt-auth?replace_builtin=yes", testwasm.Hello)
+	expectStatus(t, r, 400)
+	if c := r.errorCode(t); c != "invalid_query" {
+		t.Fatalf("code %q", c)
+	}
+	// hostd's own built-in bytes are no replacement: accepted as they are.
+	for _, b := range plugins.All() {
+		expectStatus(t, th.adminDo("PUT", "/v1/plugins/"+b.Name, b.Wasm), 200)
+	}
+	expectStatus(t, th.adminDo("PUT", "/v1/plugins/jwt-auth?replace_builtin=true", testwasm.Hello), 201)
+	// Other names are unaffected.
+	expectStatus(t, th.adminDo("PUT", "/v1/plugins/jwt-auth2", testwasm.Hello), 201)
 }

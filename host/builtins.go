@@ -1,10 +1,12 @@
 package host
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 
+	"github.com/hostd/hostd/host/internal/errs"
 	"github.com/hostd/hostd/host/internal/model"
 	"github.com/hostd/hostd/plugins"
 )
@@ -30,6 +32,21 @@ func (h *Host) registerBuiltins() error {
 			return fmt.Errorf("host: built-in plugin %s: %w", b.Name, err)
 		}
 		h.log.Info("built-in plugin stored", "plugin", b.Name, "version", v.Version, "active", !exists)
+	}
+	return nil
+}
+
+// checkBuiltinUpload refuses an upload under a built-in plugin's name of
+// bytes other than this hostd's own built-in, unless replace is set: every
+// route using the built-in (authentication, rate limits, breakers) would
+// silently be served by the upload.
+func checkBuiltinUpload(name string, wasm []byte, replace bool) error {
+	for _, b := range plugins.All() {
+		if b.Name == name && !replace && !bytes.Equal(b.Wasm, wasm) {
+			return errs.New(errs.Conflict, "builtin_plugin",
+				"plugin %q is a built-in: an upload replaces it on every route that uses it; "+
+					"repeat the upload with ?replace_builtin=true to do that", name)
+		}
 	}
 	return nil
 }

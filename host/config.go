@@ -97,6 +97,11 @@ type Limits struct {
 	// below which KV writes are refused, kept for the registry. Default
 	// 256 MiB.
 	KVDiskReserveBytes int64 `json:"kv_disk_reserve_bytes,omitempty"`
+	// RateLimitBucketsPerBinding bounds the rate-limit buckets one plugin
+	// binding may hold; a binding at its quota evicts its own oldest (idle
+	// first), never another's. Default 65536; the host holds at most
+	// 1048576 in all.
+	RateLimitBucketsPerBinding int `json:"rate_limit_buckets_per_binding,omitempty"`
 
 	// The sandbox (RELIABILITY.md): what all plugins together may make the
 	// host spend, and when a failing plugin is taken out of service.
@@ -293,7 +298,7 @@ func (c Config) Validate() error {
 	}
 	if c.Limits.MaxInstances < 0 || c.Limits.MaxCallsPerInstance < 0 || c.Limits.MaxKVValueBytes < 0 ||
 		min(c.Limits.MaxPluginHeaders, c.Limits.MaxPluginHeaderBytes, c.Limits.MaxPluginURLBytes,
-			c.Limits.MaxPublishPerCall, c.Limits.MaxPublishBytesPerCall) < 0 {
+			c.Limits.MaxPublishPerCall, c.Limits.MaxPublishBytesPerCall, c.Limits.RateLimitBucketsPerBinding) < 0 {
 		errs = append(errs, errors.New("limits: counts must not be negative"))
 	}
 	errs = append(errs, c.Limits.validateKV()...)

@@ -85,7 +85,7 @@ func resolveBinding(st registry.State, b model.Binding) (dataplane.ResolvedBindi
 		cfg = []byte("{}")
 	}
 	return dataplane.ResolvedBinding{Plugin: b.Plugin, Version: n, SHA256: v.SHA256, Config: cfg,
-		FailOpen: b.FailsOpen(), Grants: engineGrants(b.Grants)}, nil
+		FailOpen: b.FailsOpen(), Grants: engineGrants(b.Grants), KeySets: b.KeySets}, nil
 }
 
 // build builds a candidate generation for st and checks that none of the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/hostd/hostd/host/internal/admin"
 	"github.com/hostd/hostd/host/internal/dataplane"
 	"github.com/hostd/hostd/host/internal/engine"
 	"github.com/hostd/hostd/host/internal/errs"
@@ -14,8 +15,13 @@ import (
 )
 
 // UploadPlugin implements admin.Control.
-func (c *control) UploadPlugin(ctx context.Context, name string, wasm []byte, activate bool) (model.PluginVersion, bool, error) {
-	v, created, err := c.compileAndUpload(ctx, name, wasm, activate)
+func (c *control) UploadPlugin(ctx context.Context, name string, wasm []byte, opts admin.UploadOptions) (model.PluginVersion, bool, error) {
+	var v model.PluginVersion
+	var created bool
+	err := checkBuiltinUpload(name, wasm, opts.ReplaceBuiltin)
+	if err == nil {
+		v, created, err = c.compileAndUpload(ctx, name, wasm, opts.Activate)
+	}
 	switch {
 	case err != nil:
 		c.h.metrics.Upload("rejected")
@@ -196,10 +202,12 @@ func (c *control) PutRoute(ctx context.Context, rt model.Route) (model.Route, bo
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, b := range rt.Bindings() {
-		if ks := b.KeySet(); ks != "" && !c.h.keys.has(ks) {
-			return model.Route{}, false, errs.New(errs.Unprocessable, "unknown_keyset",
-				"route %q: plugin %q names key set %q, which does not exist; create it with PUT /v1/keysets/%s",
-				rt.ID, b.Plugin, ks, ks)
+		for _, ks := range b.KeySets {
+			if !c.h.keys.has(ks) {
+				return model.Route{}, false, errs.New(errs.Unprocessable, "unknown_keyset",
+					"route %q: the binding of plugin %q is granted key set %q, which does not exist; create it with PUT /v1/keysets/%s",
+					rt.ID, b.Plugin, ks, ks)
+			}
 		}
 	}
 	st, err := c.h.reg.State()

@@ -14,3 +14,13 @@ func ReplicaSynced(h *Host) <-chan struct{} {
 	}
 	return h.repl.Synced()
 }
+
+// JWTPolicyCacheBytes returns the accounted bytes of the host's cache of
+// parsed jwt_verify policies.
+func JWTPolicyCacheBytes(h *Host) int64 { return h.keys.policyBytes() }
+
+// JWTPolicyCacheBounds returns the per-binding and the total bound of that
+// cache.
+func JWTPolicyCacheBounds() (perBinding, total int64) {
+	return policyCachePerBinding, policyCacheTotal
+}

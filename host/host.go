@@ -139,9 +139,9 @@ func (h *Host) Start(ctx context.Context) (err error) {
 func (h *Host) startEngine(ctx context.Context) error {
 	l := h.cfg.Limits
 	h.limits = policy.NewLimiters(time.Now(), maxBuckets)
-	h.limits.SetOwnerShare(maxBuckets / ownerShare)
+	h.limits.SetOwnerQuota(l.bucketsPerBinding())
 	h.brk = policy.NewBreakers(time.Now(), maxBreakers)
-	h.brk.SetOwnerShare(maxBreakers / ownerShare)
+	h.brk.SetOwnerShare(maxBreakers / breakerShare)
 	h.metrics.WatchBreakers(h.breakerMetrics)
 	h.keys = newKeySets()
 	if err := h.loadKeySets(); err != nil {

@@ -6,26 +6,41 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/hostd/hostd/abi"
+	"github.com/hostd/hostd/host/internal/bytecache"
+	"github.com/hostd/hostd/host/internal/engine"
 	"github.com/hostd/hostd/host/internal/keyset"
 )
 
 // keySets holds the parsed key sets that plugins verify tokens against, by
 // name, and the verification policies plugins pass (parsed once, by their
-// bytes). It implements engine.JWTVerifier; the keys never leave it.
+// bytes, and cached per binding). It implements engine.JWTVerifier; the
+// keys never leave it.
 type keySets struct {
 	mu       sync.RWMutex
 	sets     map[string]*keyset.Set
-	policies sync.Map     // string(policy JSON) → keyset.Policy
-	nPolicy  atomic.Int64 // approximate count, bounds the cache
+	policies *bytecache.Cache[keyset.Policy]
 }
 
-const maxCachedPolicies = 4096
+// Bounds of the parsed-policy cache: a binding keeps at most
+// policyCachePerBinding bytes of policies (a real one uses one policy of
+// a few hundred bytes), all bindings together policyCacheTotal. Beyond
+// them the least recently used policies are parsed again when next used.
+const (
+	policyCachePerBinding = 256 << 10
+	policyCacheTotal      = 16 << 20
+)
 
-func newKeySets() *keySets { return &keySets{sets: map[string]*keyset.Set{}} }
+func newKeySets() *keySets {
+	return &keySets{sets: map[string]*keyset.Set{},
+		policies: bytecache.New[keyset.Policy](policyCachePerBinding, policyCacheTotal)}
+}
+
+// policyBytes returns the accounted bytes of the policy cache.
+func (k *keySets) policyBytes() int64 { return k.policies.Bytes() }
 
 // set replaces (or with s == nil removes) a key set.
 func (k *keySets) set(name string, s *keyset.Set) {
@@ -58,14 +73,14 @@ func (k *keySets) has(name string) bool {
 }
 
 // VerifyJWT implements engine.JWTVerifier.
-func (k *keySets) VerifyJWT(name, token, policy []byte, now time.Time) ([]byte, abi.Status) {
+func (k *keySets) VerifyJWT(owner engine.Owner, name, token, policy []byte, now time.Time) ([]byte, abi.Status) {
 	k.mu.RLock()
 	s, ok := k.sets[string(name)]
 	k.mu.RUnlock()
 	if !ok {
 		return []byte("unknown key set"), abi.StatusNotFound
 	}
-	p, err := k.policy(policy)
+	p, err := k.policy(owner.Binding, policy)
 	if err != nil {
 		return []byte(err.Error()), abi.StatusInvalidArgument
 	}
@@ -84,18 +99,30 @@ type guestPolicy struct {
 	LeewayMS   int64           `json:"leeway_ms"`
 }
 
-func (k *keySets) policy(b []byte) (keyset.Policy, error) {
-	if p, ok := k.policies.Load(string(b)); ok {
-		return p.(keyset.Policy), nil
+func (k *keySets) policy(binding string, b []byte) (keyset.Policy, error) {
+	if p, ok := k.policies.Get(binding, b); ok {
+		return p, nil
 	}
 	p, err := parsePolicy(b)
 	if err != nil {
 		return p, err
 	}
-	if k.nPolicy.Add(1) <= maxCachedPolicies {
-		k.policies.Store(string(b), p)
-	}
+	k.policies.Put(binding, b, p, policySize(p))
 	return p, nil
+}
+
+// policySize is what a parsed policy holds in memory: the struct and every
+// string it refers to (headers and bytes).
+func policySize(p keyset.Policy) int64 {
+	const strHdr = int64(unsafe.Sizeof(""))
+	n := int64(unsafe.Sizeof(p)) + int64(len(p.Issuer))
+	for _, l := range [][]string{p.Audience, p.Algorithms} {
+		n += int64(cap(l)) * strHdr
+		for _, s := range l {
+			n += int64(len(s))
+		}
+	}
+	return n
 }
 
 func parsePolicy(b []byte) (keyset.Policy, error) {

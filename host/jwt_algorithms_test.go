@@ -71,7 +71,7 @@ func TestJWTAuthAlgorithms(t *testing.T) {
 	th := startHost(t, nil)
 	expectStatus(t, th.adminDo("PUT", "/v1/keysets/idp", jwks), 201)
 	th.upload("hello", testwasm.Hello)
-	th.route("r", `{"path":"/r","filters":[{"plugin":"jwt-auth","config":{"keyset":"idp","audience":"api"}}],"handler":{"plugin":"hello"}}`)
+	th.route("r", `{"path":"/r","filters":[{"plugin":"jwt-auth","config":{"keyset":"idp","audience":"api"},"keysets":["idp"]}],"handler":{"plugin":"hello"}}`)
 
 	claims := map[string]any{"aud": "api", "sub": "x", "exp": time.Now().Add(time.Hour).Unix()}
 	for _, tc := range []struct {

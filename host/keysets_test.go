@@ -34,7 +34,7 @@ func TestKeySetsThroughTheHost(t *testing.T) {
 	expectStatus(t, th.adminDo("PUT", "/v1/keysets/idp", []byte(jwks)), http.StatusOK)
 
 	th.upload("cfg", testwasm.ConfigEcho)
-	th.route("a", `{"path":"/a","handler":{"plugin":"cfg","config":{"keyset":"idp"}}}`)
+	th.route("a", `{"path":"/a","handler":{"plugin":"cfg","keysets":["idp"]}}`)
 	r = th.adminDo("DELETE", "/v1/keysets/idp", nil)
 	expectStatus(t, r, http.StatusConflict)
 	if code := r.errorCode(t); code != "keyset_in_use" {

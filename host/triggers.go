@@ -86,7 +86,7 @@ func (c *control) triggerPool(ctx context.Context, st registry.State, t model.Tr
 		return nil, "", errs.New(errs.Unprocessable, "no_message_handler",
 			"plugin %q version %d does not export on_message; register a handler with sdk.HandleMessage", t.Plugin, rb.Version)
 	}
-	pool, err := mod.NewPool(ctx, engine.Binding{Plugin: rb.Plugin, Version: rb.Version, Config: rb.Config, Grants: rb.Grants})
+	pool, err := mod.NewPool(ctx, engine.Binding{Plugin: rb.Plugin, Version: rb.Version, Config: rb.Config, Grants: rb.Grants, KeySets: rb.KeySets})
 	if err != nil {
 		return nil, "", bindingError("trigger "+t.ID, err)
 	}

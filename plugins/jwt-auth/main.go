@@ -70,7 +70,8 @@ func verifyFailed(resp sdk.Response, err error) {
 		challenge(resp, `Bearer error="invalid_token", error_description="`+authParam(reason)+`"`)
 		sendError(resp, 401, "invalid_token", reason)
 	case errors.Is(err, sdk.ErrNotFound):
-		sdk.Error("jwt-auth: key set " + cfg.keyset + " does not exist: create it with PUT /v1/keysets/" + cfg.keyset)
+		sdk.Error("jwt-auth: key set " + cfg.keyset + " is not granted to this binding or does not exist: " +
+			`list it in the binding's "keysets" and create it with PUT /v1/keysets/` + cfg.keyset)
 		sendError(resp, 503, "keyset_unavailable", "the key set for verifying tokens is unavailable")
 	default:
 		sdk.Error("jwt-auth: verifying a token with key set " + cfg.keyset + ": " + err.Error())

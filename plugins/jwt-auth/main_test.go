@@ -304,7 +304,7 @@ func TestUnknownKeyset(t *testing.T) {
 	h := setup(t, `{"keyset":"nope"}`, newIdP())
 	h.Request.Header.Set("Authorization", "Bearer good")
 	assertDenied(t, h, h.CallRequest(), 503, "", "keyset_unavailable")
-	if !h.Logged(abi.LogLevelError, "key set nope does not exist") {
+	if !h.Logged(abi.LogLevelError, "key set nope is not granted to this binding or does not exist") {
 		t.Errorf("logs %v", h.Logs)
 	}
 }

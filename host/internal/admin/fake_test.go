@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hostd/hostd/host/internal/admin"
 	"github.com/hostd/hostd/host/internal/errs"
 	"github.com/hostd/hostd/host/internal/model"
 )
@@ -53,7 +54,8 @@ type panicControl struct{ *fakeControl }
 
 func (panicControl) Routes(context.Context) ([]model.Route, error) { panic("host bug: secret detail") }
 
-func (f *fakeControl) UploadPlugin(_ context.Context, name string, wasm []byte, activate bool) (model.PluginVersion, bool, error) {
+func (f *fakeControl) UploadPlugin(_ context.Context, name string, wasm []byte, opts admin.UploadOptions) (model.PluginVersion, bool, error) {
+	activate := opts.Activate
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail != nil {

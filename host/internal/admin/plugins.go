@@ -37,7 +37,11 @@ func (s *server) uploadPlugin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	activate, err := activateParam(r)
+	activate, err := boolParam(r, "activate", true)
+	if err != nil {
+		return err
+	}
+	replace, err := boolParam(r, "replace_builtin", false)
 	if err != nil {
 		return err
 	}
@@ -45,7 +49,7 @@ func (s *server) uploadPlugin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, created, err := s.ctl.UploadPlugin(r.Context(), name, wasm, activate)
+	v, created, err := s.ctl.UploadPlugin(r.Context(), name, wasm, UploadOptions{Activate: activate, ReplaceBuiltin: replace})
 	if err != nil {
 		return err
 	}
@@ -65,11 +69,22 @@ func (s *server) isActive(r *http.Request, v model.PluginVersion, activate bool)
 	return p.ActiveVersion == v.Version
 }
 
-// activateParam reads ?activate=true|false (default true).
-func activateParam(r *http.Request) (bool, error) {
-	vals, ok := r.URL.Query()["activate"]
+// UploadOptions are the query parameters of an upload.
+type UploadOptions struct {
+	// Activate makes the upload the active version (?activate, default
+	// true).
+	Activate bool
+	// ReplaceBuiltin allows bytes other than hostd's own under the name of
+	// a built-in plugin (?replace_builtin, default false): such an upload
+	// changes the protection of every route using the built-in.
+	ReplaceBuiltin bool
+}
+
+// boolParam reads ?name=true|false, given at most once (default def).
+func boolParam(r *http.Request, name string, def bool) (bool, error) {
+	vals, ok := r.URL.Query()[name]
 	if !ok {
-		return true, nil
+		return def, nil
 	}
 	if len(vals) == 1 {
 		switch vals[0] {
@@ -80,7 +95,7 @@ func activateParam(r *http.Request) (bool, error) {
 		}
 	}
 	return false, newError(http.StatusBadRequest, "invalid_query",
-		"query parameter activate must be true or false, once")
+		"query parameter %s must be true or false, once", name)
 }
 
 // readModule reads the upload body within MaxUploadBytes and checks that it

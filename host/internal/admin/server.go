@@ -17,9 +17,11 @@ import (
 // detail is logged, never sent).
 type Control interface {
 	// UploadPlugin stores wasm as a version of the named plugin and, when
-	// activate is set, makes it the active one. created is false when the
-	// bytes equal an existing version, which is then returned.
-	UploadPlugin(ctx context.Context, name string, wasm []byte, activate bool) (v model.PluginVersion, created bool, err error)
+	// opts.Activate is set, makes it the active one. created is false when
+	// the bytes equal an existing version, which is then returned. Other
+	// bytes under a built-in plugin's name need opts.ReplaceBuiltin (409
+	// builtin_plugin otherwise).
+	UploadPlugin(ctx context.Context, name string, wasm []byte, opts UploadOptions) (v model.PluginVersion, created bool, err error)
 	// Plugins lists every plugin.
 	Plugins(ctx context.Context) ([]model.Plugin, error)
 	// Plugin returns the named plugin.

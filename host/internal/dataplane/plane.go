@@ -77,6 +77,13 @@ type ResolvedBinding struct {
 	FailOpen bool
 	// Grants are the subjects the plugin may publish to and request.
 	Grants engine.Grants
+	// KeySets are the key sets the plugin may verify tokens with.
+	KeySets []string
+}
+
+// engineBinding is what the engine's pool for b serves.
+func (b ResolvedBinding) engineBinding() engine.Binding {
+	return engine.Binding{Plugin: b.Plugin, Version: b.Version, Config: b.Config, Grants: b.Grants, KeySets: b.KeySets}
 }
 
 // RouteInput is one route with its bindings resolved (filters, then the
@@ -174,14 +181,14 @@ func (p *Plane) Close() {
 // Ready reports whether a generation is being served.
 func (p *Plane) Ready() bool { return p.cur.Load() != nil }
 
-// poolKey identifies a pool that generations may share: the same module,
-// plugin version and configuration.
+// poolKey identifies a pool that generations may share: the same module
+// and the same binding (engine.Binding.Key: plugin, version,
+// configuration, grants and key sets, encoded without collisions).
 type poolKey struct {
 	plugin  string
 	version int
 	sha     string
-	config  string
-	grants  string
+	binding string
 }
 
 type sharedPool struct {
@@ -193,7 +200,7 @@ type sharedPool struct {
 // pool returns a shared pool for b, creating it (compile, instantiate,
 // configure) when no generation has one. The caller owns one reference.
 func (p *Plane) pool(ctx context.Context, b ResolvedBinding) (*sharedPool, error) {
-	key := poolKey{b.Plugin, b.Version, b.SHA256, string(b.Config), b.Grants.Key()}
+	key := poolKey{b.Plugin, b.Version, b.SHA256, b.engineBinding().Key()}
 	p.mu.Lock()
 	if sp, ok := p.pools[key]; ok {
 		sp.refs++
@@ -224,7 +231,7 @@ func (p *Plane) newPool(ctx context.Context, b ResolvedBinding) (*engine.Pool, e
 		return nil, err
 	}
 	defer mod.Release(ctx)
-	return mod.NewPool(ctx, engine.Binding{Plugin: b.Plugin, Version: b.Version, Config: b.Config, Grants: b.Grants})
+	return mod.NewPool(ctx, b.engineBinding())
 }
 
 func (p *Plane) releasePools(pools []*sharedPool) {

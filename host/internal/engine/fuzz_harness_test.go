@@ -400,14 +400,14 @@ func (p *fuzzPolicy) reset() {
 	p.b.Report([]byte("c"), cfg, false, 0, now)
 }
 
-func (p *fuzzPolicy) Take(owner string, name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, now time.Time) RateDecision {
+func (p *fuzzPolicy) Take(owner Owner, name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, now time.Time) RateDecision {
 	return testLimiters{p.l}.Take(owner, name, rate, period, burst, cost, alg, now)
 }
 
-func (p *fuzzPolicy) Allow(owner string, name []byte, cfg BreakerConfig, now time.Time) (bool, abi.BreakerState, time.Duration) {
+func (p *fuzzPolicy) Allow(owner Owner, name []byte, cfg BreakerConfig, now time.Time) (bool, abi.BreakerState, time.Duration) {
 	return testBreakers{p.b}.Allow(owner, name, cfg, now)
 }
 
-func (p *fuzzPolicy) Report(owner string, name []byte, cfg BreakerConfig, success bool, latency time.Duration, now time.Time) abi.BreakerState {
+func (p *fuzzPolicy) Report(owner Owner, name []byte, cfg BreakerConfig, success bool, latency time.Duration, now time.Time) abi.BreakerState {
 	return testBreakers{p.b}.Report(owner, name, cfg, success, latency, now)
 }

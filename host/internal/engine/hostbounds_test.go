@@ -265,7 +265,7 @@ func TestPublishBudgetPerCallback(t *testing.T) {
 	})
 }
 
-func TestPolicyTablesFullAnswerWithAStatus(t *testing.T) {
+func TestPolicyTablesStayAtTheirBound(t *testing.T) {
 	lims := policy.NewLimiters(time.Now(), 1000)
 	brs := policy.NewBreakers(time.Now(), 100)
 	e := newEngine(t, Config{RateLimits: testLimiters{lims}, Breakers: testBreakers{brs}})
@@ -276,10 +276,10 @@ func TestPolicyTablesFullAnswerWithAStatus(t *testing.T) {
 		onRequest(t, p, ex)
 		return u32s(ex.Body.Bytes())
 	}
-	// 5000 new bucket names: the first 1000 get a bucket, the rest are
-	// denied (never allowed unmetered), and the table stays at its bound.
-	if got := run(5000, 0); got[0] != 1000 || got[1] != 4000 || got[2] != 0 {
-		t.Fatalf("ratelimit_take: ok, denied, other = %v, want 1000, 4000, 0", got)
+	// 5000 new bucket names: each gets a fresh bucket (the oldest are
+	// evicted), and the table stays at its bound.
+	if got := run(5000, 0); got[0] != 5000 || got[1] != 0 || got[2] != 0 {
+		t.Fatalf("ratelimit_take: ok, denied, other = %v, want 5000, 0, 0", got)
 	}
 	if lims.Len() != 1000 {
 		t.Fatalf("%d buckets exist, want 1000", lims.Len())
@@ -293,30 +293,70 @@ func TestPolicyTablesFullAnswerWithAStatus(t *testing.T) {
 	}
 }
 
-// TestOnePluginCannotFillThePolicyTables: with a share of half the table
-// per plugin, a plugin naming ever new buckets stops at its share and
-// another plugin still gets buckets.
-func TestOnePluginCannotFillThePolicyTables(t *testing.T) {
+// TestOneBindingCannotDenyAnothersClients: two bindings of one plugin (the
+// way every route shares the built-in rate-limit), one flooding with new
+// bucket names past the whole table. The flooder stays at its quota by
+// evicting its own buckets; the other binding's drained bucket stays
+// drained (not evicted) and its new clients get buckets.
+func TestOneBindingCannotDenyAnothersClients(t *testing.T) {
 	lims := policy.NewLimiters(time.Now(), 1000)
-	lims.SetOwnerShare(500)
+	lims.SetOwnerQuota(500)
 	e := newEngine(t, Config{RateLimits: testLimiters{lims}})
-	run := func(plugin string, n uint32) []uint32 {
-		p := newPool(t, e, testwasm.Get("policybomb"), Binding{Plugin: plugin, Config: config(n, 0)})
+	// Each run is a fresh pool (fresh guest counters) of the binding
+	// whose config is n: bindings 3 and 200 are the victim's routes'.
+	var last *Pool
+	run := func(n uint32) []uint32 {
+		last = newPool(t, e, testwasm.Get("policybomb"), Binding{Plugin: "rate-limit", Config: config(n, 0)})
+		ex := newExchange(1 << 20)
+		defer ex.Release()
+		onRequest(t, last, ex)
+		return u32s(ex.Body.Bytes())
+	}
+	for range 5 { // burst 5: the victim's three buckets are drained
+		run(3)
+	}
+	if got := run(3); got[0] != 0 || got[1] != 3 {
+		t.Fatalf("victim before: ok, denied = %v, want 0, 3", got)
+	}
+	// Names are the plugin's: the flood's first three are the victim's
+	// drained buckets (same plugin, same names: shared, as documented).
+	if got := run(2000); got[0] != 1997 || got[1] != 3 {
+		t.Fatalf("flood: ok, denied = %v, want 1997, 3", got)
+	}
+	if got := lims.Owned(last.owner.Binding); got != 500 {
+		t.Fatalf("the flooding binding holds %d buckets, want its quota 500", got)
+	}
+	// The victim's buckets were not evicted: still drained, not reset.
+	if got := run(3); got[0] != 0 || got[1] != 3 {
+		t.Fatalf("victim after: ok, denied = %v, want 0, 3 (its buckets were evicted)", got)
+	}
+	// A binding with new clients still gets buckets (names 0..2 are the
+	// victim's, still drained).
+	if got := run(200); got[0] != 197 || got[1] != 3 {
+		t.Fatalf("new clients: ok, denied = %v, want 197, 3", got)
+	}
+}
+
+// TestPluginsHaveTheirOwnBucketNames: a plugin naming another plugin's
+// bucket gets its own, so it cannot drain it.
+func TestPluginsHaveTheirOwnBucketNames(t *testing.T) {
+	lims := policy.NewLimiters(time.Now(), 1000)
+	e := newEngine(t, Config{RateLimits: testLimiters{lims}})
+	run := func(plugin string) []uint32 {
+		p := newPool(t, e, testwasm.Get("policybomb"), Binding{Plugin: plugin, Config: config(1, 0)})
 		ex := newExchange(1 << 20)
 		defer ex.Release()
 		onRequest(t, p, ex)
 		return u32s(ex.Body.Bytes())
 	}
-	if got := run("greedy", 5000); got[0] != 500 || got[1] != 4500 {
-		t.Fatalf("greedy plugin: ok, denied = %v, want 500, 4500", got)
+	for range 5 {
+		run("rate-limit")
 	}
-	if got := lims.Owned("greedy"); got != 500 {
-		t.Fatalf("greedy owns %d buckets, want 500", got)
+	if got := run("rate-limit"); got[0] != 0 {
+		t.Fatalf("rate-limit's bucket is not drained: %v", got)
 	}
-	// The policybomb names buckets from its config; another plugin with
-	// the same names uses the greedy plugin's 500 and creates 100 more.
-	if got := run("other", 600); got[0] != 600 {
-		t.Fatalf("another plugin: ok, denied = %v, want 600 ok", got)
+	if got := run("other"); got[0] != 1 {
+		t.Fatalf("another plugin used rate-limit's bucket: %v", got)
 	}
 }
 
@@ -393,7 +433,7 @@ func TestLogLinesAreBounded(t *testing.T) {
 // given; it verifies nothing.
 type policyLengths struct{ longest, calls int }
 
-func (p *policyLengths) VerifyJWT(_, _, policy []byte, _ time.Time) ([]byte, abi.Status) {
+func (p *policyLengths) VerifyJWT(_ Owner, _, _, policy []byte, _ time.Time) ([]byte, abi.Status) {
 	p.calls++
 	p.longest = max(p.longest, len(policy))
 	return []byte("no"), abi.StatusDenied
@@ -403,7 +443,7 @@ func TestJWTPolicyBound(t *testing.T) {
 	v := &policyLengths{}
 	e := newEngine(t, Config{JWT: v})
 	run := func(n, reps uint32) []uint32 {
-		p := newPool(t, e, testwasm.Get("jwtbomb"), Binding{Plugin: "jwt", Config: config(n, reps)})
+		p := newPool(t, e, testwasm.Get("jwtbomb"), Binding{Plugin: "jwt", Config: config(n, reps), KeySets: []string{"ks"}})
 		ex := newExchange(1 << 20)
 		defer ex.Release()
 		onRequest(t, p, ex)

@@ -30,11 +30,6 @@ type Grants struct {
 	Request []string
 }
 
-// Key returns a string that identifies g, for pool keys.
-func (g Grants) Key() string {
-	return strings.Join(g.Publish, ",") + "|" + strings.Join(g.Request, ",")
-}
-
 // Message is a message delivered to on_message.
 type Message struct {
 	Subject, Reply string

@@ -14,8 +14,10 @@ import (
 type JWTVerifier interface {
 	// VerifyJWT returns the verified claims (a JSON object) with StatusOK,
 	// or a short reason with StatusDenied (invalid token), StatusNotFound
-	// (no such key set) or StatusInvalidArgument (bad policy).
-	VerifyJWT(keyset, token, policy []byte, now time.Time) (out []byte, st abi.Status)
+	// (no such key set) or StatusInvalidArgument (bad policy). The engine
+	// calls it only with a key set the owner's binding is granted; what it
+	// caches for the call (the parsed policy) is charged to owner.Binding.
+	VerifyJWT(owner Owner, keyset, token, policy []byte, now time.Time) (out []byte, st abi.Status)
 }
 
 // RateDecision is the outcome of RateLimiter.Take.
@@ -25,11 +27,11 @@ type RateDecision struct {
 	Reset, RetryAfter time.Duration
 }
 
-// RateLimiter holds named token buckets shared by every plugin.
+// RateLimiter holds named token buckets, one namespace per plugin.
 type RateLimiter interface {
-	// Take takes from the bucket called name; owner (the calling plugin)
-	// is charged for the bucket if this call creates it.
-	Take(owner string, name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, now time.Time) RateDecision
+	// Take takes from owner.Plugin's bucket called name; owner.Binding is
+	// charged for the bucket if this call creates it.
+	Take(owner Owner, name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, now time.Time) RateDecision
 }
 
 // BreakerConfig configures a named circuit breaker (decoded from the guest's
@@ -42,12 +44,12 @@ type BreakerConfig struct {
 	FailureRatio        float64 // 0 = off
 }
 
-// Breakers holds named circuit breakers shared by every plugin.
+// Breakers holds named circuit breakers, one namespace per plugin.
 type Breakers interface {
-	// Allow and Report use the breaker called name; owner (the calling
-	// plugin) is charged for the breaker if the call creates it.
-	Allow(owner string, name []byte, cfg BreakerConfig, now time.Time) (allowed bool, st abi.BreakerState, retryAfter time.Duration)
-	Report(owner string, name []byte, cfg BreakerConfig, success bool, latency time.Duration, now time.Time) abi.BreakerState
+	// Allow and Report use owner.Plugin's breaker called name;
+	// owner.Binding is charged for the breaker if the call creates it.
+	Allow(owner Owner, name []byte, cfg BreakerConfig, now time.Time) (allowed bool, st abi.BreakerState, retryAfter time.Duration)
+	Report(owner Owner, name []byte, cfg BreakerConfig, success bool, latency time.Duration, now time.Time) abi.BreakerState
 }
 
 const maxStateName = 256
@@ -88,8 +90,13 @@ func jwtVerify(ctx context.Context, m api.Module, stack []uint64) {
 		// make them keep megabytes.
 		stack[0] = abi.PackStatusLen(abi.StatusInvalidArgument, 0)
 		return
+	case !i.p.b.grantsKeySet(keyset):
+		// Not granted to this binding: indistinguishable from a key set
+		// that does not exist, so a plugin learns nothing of other sets.
+		stack[0] = abi.PackStatusLen(abi.StatusNotFound, 0)
+		return
 	}
-	out, st := v.VerifyJWT(keyset, token, policy, time.Now())
+	out, st := v.VerifyJWT(i.p.owner, keyset, token, policy, time.Now())
 	if st != abi.StatusOK && st != abi.StatusDenied {
 		out = nil // only claims or a rejection reason reach the guest
 	}
@@ -113,7 +120,7 @@ func rateLimitTake(ctx context.Context, m api.Module, stack []uint64) {
 		return
 	}
 	needOut(m, out, abi.RateLimitOutSize, "ratelimit_take")
-	d := rl.Take(i.p.b.Plugin, name, rate, millis(periodMs), burst, cost, alg, time.Now())
+	d := rl.Take(i.p.owner, name, rate, millis(periodMs), burst, cost, alg, time.Now())
 	if out != 0 {
 		var b [abi.RateLimitOutSize]byte
 		binary.LittleEndian.PutUint64(b[0:], uint64(d.Limit))
@@ -165,7 +172,7 @@ func breakerAllow(ctx context.Context, m api.Module, stack []uint64) {
 		return
 	}
 	needOut(m, out, abi.BreakerOutSize, "breaker_allow")
-	allowed, st, retry := br.Allow(i.p.b.Plugin, name, cfg, time.Now())
+	allowed, st, retry := br.Allow(i.p.owner, name, cfg, time.Now())
 	if out != 0 {
 		var b [abi.BreakerOutSize]byte
 		binary.LittleEndian.PutUint32(b[0:], uint32(st))
@@ -192,5 +199,5 @@ func breakerReport(ctx context.Context, m api.Module, stack []uint64) {
 		return
 	}
 	latency := millis(max(int64(stack[4]), 0))
-	stack[0] = uint64(br.Report(i.p.b.Plugin, name, cfg, api.DecodeU32(stack[3]) != 0, latency, time.Now()))
+	stack[0] = uint64(br.Report(i.p.owner, name, cfg, api.DecodeU32(stack[3]) != 0, latency, time.Now()))
 }

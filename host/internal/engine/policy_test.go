@@ -20,7 +20,7 @@ type countLimiter struct {
 	left int64
 }
 
-func (c *countLimiter) Take(_ string, name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, _ time.Time) RateDecision {
+func (c *countLimiter) Take(_ Owner, name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, _ time.Time) RateDecision {
 	c.got = []any{string(name), rate, period, burst, cost, alg}
 	ok := c.left >= cost
 	if ok {
@@ -83,7 +83,7 @@ type recBreakers struct {
 	reported []bool
 }
 
-func (r *recBreakers) Allow(_ string, _ []byte, cfg BreakerConfig, _ time.Time) (bool, abi.BreakerState, time.Duration) {
+func (r *recBreakers) Allow(_ Owner, _ []byte, cfg BreakerConfig, _ time.Time) (bool, abi.BreakerState, time.Duration) {
 	r.cfg = cfg
 	if r.open {
 		return false, abi.BreakerOpen, 750 * time.Millisecond
@@ -91,7 +91,7 @@ func (r *recBreakers) Allow(_ string, _ []byte, cfg BreakerConfig, _ time.Time) 
 	return true, abi.BreakerClosed, 0
 }
 
-func (r *recBreakers) Report(_ string, _ []byte, _ BreakerConfig, ok bool, _ time.Duration, _ time.Time) abi.BreakerState {
+func (r *recBreakers) Report(_ Owner, _ []byte, _ BreakerConfig, ok bool, _ time.Duration, _ time.Time) abi.BreakerState {
 	r.reported = append(r.reported, ok)
 	if !ok {
 		return abi.BreakerOpen
@@ -123,7 +123,7 @@ func TestBreakerPlumbing(t *testing.T) {
 
 type fixedJWT struct{}
 
-func (fixedJWT) VerifyJWT(keyset, token, policy []byte, _ time.Time) ([]byte, abi.Status) {
+func (fixedJWT) VerifyJWT(_ Owner, keyset, token, policy []byte, _ time.Time) ([]byte, abi.Status) {
 	switch {
 	case string(keyset) != "ks":
 		return []byte("unknown key set"), abi.StatusNotFound
@@ -135,9 +135,26 @@ func (fixedJWT) VerifyJWT(keyset, token, policy []byte, _ time.Time) ([]byte, ab
 	return []byte("token expired"), abi.StatusDenied
 }
 
+// TestJWTVerifyNeedsAKeySetGrant: a binding not granted the key set gets
+// not_found, as for a key set that does not exist, and the verifier is
+// not asked.
+func TestJWTVerifyNeedsAKeySetGrant(t *testing.T) {
+	v := &policyLengths{}
+	e := newEngine(t, Config{JWT: v})
+	for _, ks := range [][]string{nil, {"other"}, {"k"}, {"ks "}} {
+		p := newPool(t, e, testwasm.JWT, Binding{Plugin: "jwt", KeySets: ks})
+		if ex := serveQuery(t, p, "/", "X-Token", "good"); ex.Status != 400+int(abi.StatusNotFound) {
+			t.Fatalf("grants %q: status %d, want not_found", ks, ex.Status)
+		}
+	}
+	if v.calls != 0 {
+		t.Fatalf("the verifier was asked %d times", v.calls)
+	}
+}
+
 func TestJWTVerifyPlumbing(t *testing.T) {
 	e := newEngine(t, Config{JWT: fixedJWT{}})
-	p := newPool(t, e, testwasm.JWT, Binding{Plugin: "jwt"})
+	p := newPool(t, e, testwasm.JWT, Binding{Plugin: "jwt", KeySets: []string{"ks"}})
 	if ex := serveQuery(t, p, "/", "X-Token", "good"); ex.Status != 200 || ex.Body.String() != `{"sub":"ann"}` {
 		t.Fatalf("good token: %d %q", ex.Status, ex.Body.String())
 	}
@@ -146,7 +163,7 @@ func TestJWTVerifyPlumbing(t *testing.T) {
 	}
 	// Without a verifier the function is unsupported, not a crash.
 	e2 := newEngine(t, Config{})
-	p2 := newPool(t, e2, testwasm.JWT, Binding{Plugin: "jwt"})
+	p2 := newPool(t, e2, testwasm.JWT, Binding{Plugin: "jwt", KeySets: []string{"ks"}})
 	if ex := serveQuery(t, p2, "/", "X-Token", "good"); ex.Status != 400+int(abi.StatusUnsupported) {
 		t.Fatalf("no verifier: %d", ex.Status)
 	}

@@ -22,6 +22,9 @@ type Binding struct {
 	KVNamespace string
 	// Grants are the subjects the plugin may publish to and request.
 	Grants Grants
+	// KeySets are the key sets the plugin may verify tokens with
+	// (jwt_verify); any other name is "not found". Default: none.
+	KeySets []string
 
 	skipConfigure bool // Probe: instantiate and _initialize only
 }
@@ -31,6 +34,7 @@ type Binding struct {
 type Pool struct {
 	m      *Module
 	b      Binding
+	owner  Owner // b.Plugin and b.Identity()
 	cfg    Config
 	logl   *rate.Limiter // guest log lines
 	warnl  *rate.Limiter // host warnings about the pool's calls
@@ -58,7 +62,7 @@ func (m *Module) NewPool(ctx context.Context, b Binding) (*Pool, error) {
 		b.KVNamespace = b.Plugin
 	}
 	cfg := m.e.cfg
-	p := &Pool{m: m, b: b, cfg: cfg,
+	p := &Pool{m: m, b: b, cfg: cfg, owner: Owner{Plugin: b.Plugin, Binding: b.Identity()},
 		logl:   rate.NewLimiter(rate.Limit(cfg.GuestLogRate), cfg.GuestLogBurst),
 		warnl:  rate.NewLimiter(1, 5),
 		health: newHealth(cfg.Quarantine),

@@ -44,8 +44,8 @@ func (k registryKV) KVPut(ns string, key, value []byte, ttl time.Duration, expec
 
 type testLimiters struct{ l *policy.Limiters }
 
-func (a testLimiters) Take(owner string, name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, now time.Time) RateDecision {
-	d, err := a.l.TakeAs(owner, name, policy.Limits{Rate: rate, Period: period, Burst: burst, Algorithm: alg}, cost, now)
+func (a testLimiters) Take(owner Owner, name []byte, rate int64, period time.Duration, burst, cost int64, alg abi.RateLimitAlgorithm, now time.Time) RateDecision {
+	d, err := a.l.TakeScoped(owner.Plugin, owner.Binding, name, policy.Limits{Rate: rate, Period: period, Burst: burst, Algorithm: alg}, cost, now)
 	if err != nil {
 		return RateDecision{RetryAfter: period}
 	}
@@ -54,12 +54,12 @@ func (a testLimiters) Take(owner string, name []byte, rate int64, period time.Du
 
 type testBreakers struct{ b *policy.Breakers }
 
-func (a testBreakers) Allow(owner string, name []byte, cfg BreakerConfig, now time.Time) (bool, abi.BreakerState, time.Duration) {
-	return a.b.AllowAs(owner, name, policy.BreakerConfig(cfg), now)
+func (a testBreakers) Allow(owner Owner, name []byte, cfg BreakerConfig, now time.Time) (bool, abi.BreakerState, time.Duration) {
+	return a.b.AllowScoped(owner.Plugin, owner.Binding, name, policy.BreakerConfig(cfg), now)
 }
 
-func (a testBreakers) Report(owner string, name []byte, cfg BreakerConfig, success bool, latency time.Duration, now time.Time) abi.BreakerState {
-	return a.b.ReportAs(owner, name, policy.BreakerConfig(cfg), success, latency, now)
+func (a testBreakers) Report(owner Owner, name []byte, cfg BreakerConfig, success bool, latency time.Duration, now time.Time) abi.BreakerState {
+	return a.b.ReportScoped(owner.Plugin, owner.Binding, name, policy.BreakerConfig(cfg), success, latency, now)
 }
 
 // testBus starts an in-process NATS server (no port) for tb.

@@ -45,6 +45,9 @@ func VerifyHS256(token string, key []byte, opts VerifyOptions) (map[string]any, 
 	if alg != "HS256" {
 		return nil, refuse(ErrAlgorithm, "algorithm not allowed")
 	}
+	if err := uniqueClaims(token); err != nil {
+		return nil, err
+	}
 	r := rules{issuer: opts.Issuer, audience: opts.Audience, leeway: opts.Leeway,
 		requireExp: true, checkIat: opts.CheckIssuedAt, now: opts.Now}
 	c, err := check(token, key, alg, r)

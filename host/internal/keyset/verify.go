@@ -68,6 +68,9 @@ type rules struct {
 // HMAC secret, and "none" is always refused. exp, nbf, iss and aud are
 // checked by golang-jwt with the policy's leeway.
 //
+// A header or claims segment that names a member twice, in any object, is
+// malformed (decoders disagree on which one counts).
+//
 // A refusal is an error that wraps one of ErrMalformed, ErrUnknownKID,
 // ErrAlgorithm, ErrSignature, ErrExpired, ErrNotYetValid, ErrIssuer,
 // ErrAudience or ErrMissingClaim; its message is short fixed text. Verify
@@ -75,6 +78,9 @@ type rules struct {
 func (s *Set) Verify(token string, p Policy, now time.Time) (claims []byte, reason error) {
 	alg, kid, hasKID, err := parseHeader(token)
 	if err != nil {
+		return nil, err
+	}
+	if err := uniqueClaims(token); err != nil {
 		return nil, err
 	}
 	k, err := s.pick(kid, hasKID)
@@ -124,6 +130,9 @@ func parseHeader(token string) (alg, kid string, hasKID bool, err error) {
 	var h map[string]any
 	if err != nil || json.Unmarshal(raw, &h) != nil || h == nil {
 		return "", "", false, refuse(ErrMalformed, "")
+	}
+	if !uniqueMembers(raw) {
+		return "", "", false, refuse(ErrMalformed, "duplicate member name in the header")
 	}
 	if _, crit := h["crit"]; crit {
 		return "", "", false, refuse(ErrMalformed, "unsupported critical header")
@@ -207,6 +216,21 @@ func missingClaim(c jwt.MapClaims, r rules) error {
 		return refuse(ErrAudience, "token has no audience")
 	}
 	return refuse(ErrMissingClaim, "token has no expiry")
+}
+
+// uniqueClaims refuses a token whose claims segment repeats a member name
+// in any object (see uniqueMembers). It runs before the signature check:
+// a signed token with duplicate claims is refused all the same.
+func uniqueClaims(token string) error {
+	parts := strings.SplitN(token, ".", 3)
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return refuse(ErrMalformed, "")
+	}
+	if !uniqueMembers(raw) {
+		return refuse(ErrMalformed, "duplicate member name in the claims")
+	}
+	return nil
 }
 
 // payload returns the verified token's claims segment as compact JSON,

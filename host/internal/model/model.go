@@ -104,6 +104,10 @@ type Binding struct {
 	// Grants are the NATS subjects the plugin may send to from this
 	// binding. Default: none.
 	Grants *Grants `json:"grants,omitempty"`
+	// KeySets are the key sets the plugin may verify tokens with from
+	// this binding (jwt_verify); any other name is "not found" to it.
+	// Each must exist when the route is stored. Default: none.
+	KeySets []string `json:"keysets,omitempty"`
 }
 
 // Grants lists subject patterns (NATS wildcards * and >) a binding may
@@ -119,22 +123,6 @@ const (
 	FailClosed = "closed"
 	FailOpen   = "open"
 )
-
-// KeySet returns the key set the binding's config names in a top-level
-// "keyset" string (as jwt-auth's does), or "" when there is none. The host
-// uses it to refuse routes naming a missing key set and to refuse deleting
-// a key set in use.
-func (b *Binding) KeySet() string {
-	var cfg map[string]json.RawMessage
-	if len(b.Config) == 0 || json.Unmarshal(b.Config, &cfg) != nil {
-		return ""
-	}
-	var name string
-	if json.Unmarshal(cfg["keyset"], &name) != nil {
-		return ""
-	}
-	return name
-}
 
 // FailsOpen reports whether a failure of this filter lets the request
 // continue.
@@ -215,6 +203,9 @@ func (r *Route) Uses(plugin string) bool {
 
 // Breaker is the observable state of a host circuit breaker.
 type Breaker struct {
+	// Plugin is the plugin whose breaker it is: each plugin names its
+	// breakers in its own namespace.
+	Plugin              string     `json:"plugin,omitempty"`
 	Name                string     `json:"name"`
 	State               string     `json:"state"` // closed, open, half_open
 	Requests            int64      `json:"requests"`

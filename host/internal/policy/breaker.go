@@ -138,7 +138,7 @@ func (b *Breakers) Allow(name []byte, cfg BreakerConfig, now time.Time) (allowed
 
 // AllowAs is Allow on behalf of owner (see SetOwnerShare).
 func (b *Breakers) AllowAs(owner string, name []byte, cfg BreakerConfig, now time.Time) (allowed bool, st State, retryAfter time.Duration) {
-	br := b.t.lock(name, owner, func() bool { return b.room(owner) })
+	br := b.t.lock(name, owner, func(*breaker) bool { return b.room(owner) })
 	if br == nil {
 		return true, Closed, 0
 	}
@@ -160,7 +160,7 @@ func (b *Breakers) Report(name []byte, cfg BreakerConfig, success bool, latency 
 
 // ReportAs is Report on behalf of owner (see SetOwnerShare).
 func (b *Breakers) ReportAs(owner string, name []byte, cfg BreakerConfig, success bool, latency time.Duration, now time.Time) State {
-	br := b.t.lock(name, owner, func() bool { return b.room(owner) })
+	br := b.t.lock(name, owner, func(*breaker) bool { return b.room(owner) })
 	if br == nil {
 		return Closed
 	}

@@ -65,8 +65,19 @@
 // Sweep removes buckets and breakers that are indistinguishable from new
 // ones (full buckets, idle closed breakers), so eviction never changes a
 // decision; the lead should call both periodically. The maxima given to
-// the constructors bound memory against plugins inventing names: beyond
-// them, Take denies with ErrTooManyBuckets and breakers fail open.
+// the constructors bound memory against plugins inventing names.
+//
+// Buckets are also bounded per owner (SetOwnerQuota; hostd's owners are
+// bindings). An owner at its quota that names a new bucket evicts one of
+// its own: the first idle one among its evictScan oldest, else the oldest
+// of them; a full table evicts from the owner holding the most. Evicting
+// a bucket that is not idle forgets a debt: the client finds a full bucket
+// again, so eviction can admit a request the limit would have refused but
+// never refuse one, and one owner can never make another's clients be
+// refused. Beyond their bound, breakers fail open.
+//
+// The Scoped methods look names up in a scope (hostd's: the plugin), so
+// that the same name in two scopes is two buckets or breakers.
 //
 // # Circuit breaker
 //

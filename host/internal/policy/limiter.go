@@ -62,27 +62,35 @@ type Decision struct {
 // them. It is safe for concurrent use; each bucket is updated under its own
 // mutex, so concurrent Takes are exact.
 type Limiters struct {
-	epoch time.Time
-	max   int64
-	n     atomic.Int64
-	own   owners
-	t     table[bucket, *bucket]
+	epoch       time.Time
+	max         int64
+	n           atomic.Int64
+	evictedBusy atomic.Int64
+	own         quota
+	t           table[bucket, *bucket]
 }
 
 // NewLimiters returns an empty set of buckets. Times passed to Take and
 // Sweep are measured from epoch (typically time.Now(); the monotonic
 // reading is used when both times have one). maxBuckets bounds how many
-// buckets may exist at once; 0 means no bound.
+// buckets may exist at once; 0 means no bound. At the bound, a new bucket
+// takes the place of one of the buckets of the owner holding the most.
 func NewLimiters(epoch time.Time, maxBuckets int) *Limiters {
 	return &Limiters{epoch: epoch, max: int64(maxBuckets)}
 }
 
-// SetOwnerShare bounds how many buckets one owner (TakeAs) may create; 0
-// means no bound. Call it before the first Take.
-func (l *Limiters) SetOwnerShare(n int) { l.own.max = int64(n) }
+// SetOwnerQuota bounds how many buckets one owner (TakeAs) may hold; 0
+// means no bound. An owner at its quota that names a new bucket evicts one
+// of its own (an idle one among its oldest if there is one), never another
+// owner's. Call it before the first Take.
+func (l *Limiters) SetOwnerQuota(n int) { l.own.per = int64(n) }
 
 // Owned returns how many of the existing buckets owner created.
 func (l *Limiters) Owned(owner string) int { return int(l.own.count(owner)) }
+
+// EvictedBusy returns how many buckets were evicted while not idle (each
+// forgot a client's debt; see the package documentation).
+func (l *Limiters) EvictedBusy() int64 { return l.evictedBusy.Load() }
 
 // bucket is one named limiter. The zero value is an unused bucket.
 type bucket struct {
@@ -127,40 +135,46 @@ func (l *Limiters) Take(name []byte, lim Limits, cost int64, now time.Time) (Dec
 }
 
 // TakeAs is Take on behalf of owner: a bucket it creates counts against
-// the owner's share (SetOwnerShare) as long as it exists, whoever uses it
-// later. Beyond the share it fails with ErrTooManyBuckets.
+// the owner's quota (SetOwnerQuota) as long as it exists, whoever uses it
+// later. At its quota, or with the table at its bound, a new bucket
+// evicts an old one (see SetOwnerQuota and NewLimiters). When concurrent
+// creators keep taking the room eviction made, the bucket is created
+// beyond the bound after a few tries rather than refused: the bound is
+// then exceeded by at most the number of concurrent callers, and the
+// creations that follow evict it back. ErrTooManyBuckets is left only for
+// an owner whose every bucket disappeared under it.
 func (l *Limiters) TakeAs(owner string, name []byte, lim Limits, cost int64, now time.Time) (Decision, error) {
 	if cost < 0 {
 		return Decision{}, ErrInvalidLimits
 	}
-	// Limits are validated before a bucket is created for them, and again
-	// by take only when they differ from the bucket's.
-	b := l.t.lock(name, owner, func() bool {
-		_, err := lim.params()
-		return err == nil && l.room(owner)
-	})
-	if b == nil {
+	t := int64(now.Sub(l.epoch))
+	for attempt := 0; ; attempt++ {
+		// Limits are validated before a bucket is created for them, and
+		// again by take only when they differ from the bucket's.
+		global, force := false, attempt >= evictTries
+		b := l.t.lock(name, owner, func(b *bucket) bool {
+			if _, err := lim.params(); err != nil {
+				return false
+			}
+			if !l.own.add(b, &l.n, l.max, force) {
+				global = l.max > 0 && l.n.Load() >= l.max
+				return false
+			}
+			return true
+		})
+		if b != nil {
+			d, err := b.take(lim, cost, t)
+			b.mu.Unlock()
+			return d, err
+		}
 		if _, err := lim.params(); err != nil {
 			return Decision{}, err
 		}
-		return Decision{}, ErrTooManyBuckets
+		if force {
+			return Decision{}, ErrTooManyBuckets
+		}
+		l.evict(owner, global, t)
 	}
-	d, err := b.take(lim, cost, int64(now.Sub(l.epoch)))
-	b.mu.Unlock()
-	return d, err
-}
-
-// room reserves a slot for a new bucket of owner; called with a shard
-// locked.
-func (l *Limiters) room(owner string) bool {
-	if l.max > 0 && l.n.Load() >= l.max {
-		return false
-	}
-	if !l.own.take(owner) {
-		return false
-	}
-	l.n.Add(1)
-	return true
 }
 
 // Len returns how many buckets exist.
@@ -177,7 +191,7 @@ func (l *Limiters) Sweep(now time.Time) int {
 		if !b.idle(t) {
 			return false
 		}
-		l.own.give(b.owner)
+		l.own.gone(b.owner)
 		return true
 	})
 	l.n.Add(int64(-n))

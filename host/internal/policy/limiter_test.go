@@ -2,6 +2,8 @@ package policy
 
 import (
 	"errors"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -190,9 +192,6 @@ func TestSweep(t *testing.T) {
 	}
 	mustTake("tb", tb, 0)                     // full again at 1s, evictable from 2s
 	mustTake("sw", sw, 1500*time.Millisecond) // window 1; evictable from window 3
-	if _, err := l.Take([]byte("third"), tb, 1, epoch); !errors.Is(err, ErrTooManyBuckets) {
-		t.Fatalf("third bucket: %v, want ErrTooManyBuckets", err)
-	}
 	steps := []struct {
 		now  time.Duration
 		want int
@@ -214,34 +213,139 @@ func TestSweep(t *testing.T) {
 	}
 }
 
-// TestOwnerShare: one owner naming ever new buckets stops at its share,
-// another owner still gets buckets, and sweeping gives the share back.
-func TestOwnerShare(t *testing.T) {
+// TestOwnerQuota: one owner naming ever new buckets stays at its quota by
+// evicting its own oldest buckets, another owner's buckets are untouched,
+// and sweeping gives the quota back.
+func TestOwnerQuota(t *testing.T) {
 	l := NewLimiters(epoch, 10)
-	l.SetOwnerShare(4)
+	l.SetOwnerQuota(4)
 	lim := Limits{Rate: 1, Period: time.Second, Burst: 5}
+	if _, err := l.TakeAs("other", []byte("o"), lim, 5, epoch); err != nil {
+		t.Fatalf("another owner: %v", err)
+	}
 	for i := range 6 {
-		_, err := l.TakeAs("greedy", []byte{'g', byte(i)}, lim, 0, epoch)
-		if want := i >= 4; errors.Is(err, ErrTooManyBuckets) != want {
+		if _, err := l.TakeAs("greedy", []byte{'g', byte(i)}, lim, 1, epoch); err != nil {
 			t.Fatalf("greedy bucket %d: %v", i, err)
 		}
 	}
-	if _, err := l.TakeAs("other", []byte("o"), lim, 1, epoch); err != nil {
-		t.Fatalf("another owner: %v", err)
+	if got := l.Owned("greedy"); got != 4 {
+		t.Fatalf("greedy owns %d buckets, want 4", got)
+	}
+	// The other owner's drained bucket is still there and still drained.
+	if d, err := l.TakeAs("other", []byte("o"), lim, 1, epoch); err != nil || d.Allowed {
+		t.Fatalf("other's bucket after the flood: %+v %v, want denied", d, err)
 	}
 	// A bucket another owner created counts against it, not the user.
-	if _, err := l.TakeAs("greedy", []byte("o"), lim, 1, epoch); err != nil {
+	if _, err := l.TakeAs("greedy", []byte("o"), lim, 0, epoch); err != nil {
 		t.Fatalf("using another owner's bucket: %v", err)
 	}
 	if got := l.Owned("greedy"); got != 4 {
 		t.Fatalf("greedy owns %d buckets, want 4", got)
 	}
-	// Full buckets (cost 0 takes nothing) are idle after a period.
-	l.Sweep(epoch.Add(2 * time.Second))
+	// g0 and g1 were the oldest and were evicted; g2..g5 remain.
+	if d, _ := l.TakeAs("greedy", []byte{'g', 5}, lim, 0, epoch); d.Remaining != 4 {
+		t.Fatalf("g5 was evicted: %+v", d)
+	}
+	if got := l.EvictedBusy(); got != 2 {
+		t.Fatalf("%d busy buckets evicted, want 2", got)
+	}
+	l.Sweep(epoch.Add(10 * time.Second))
 	if got := l.Owned("greedy"); got != 0 {
 		t.Fatalf("greedy owns %d buckets after the sweep, want 0", got)
 	}
-	if _, err := l.TakeAs("greedy", []byte("g9"), lim, 1, epoch.Add(2*time.Second)); err != nil {
-		t.Fatalf("after the sweep: %v", err)
+}
+
+// TestEvictionPrefersIdle: at its quota an owner evicts an idle bucket
+// among its oldest before a busy one, so no decision changes.
+func TestEvictionPrefersIdle(t *testing.T) {
+	l := NewLimiters(epoch, 0)
+	l.SetOwnerQuota(3)
+	lim := Limits{Rate: 1, Period: time.Second, Burst: 2}
+	take := func(name string, cost int64, now time.Duration) Decision {
+		t.Helper()
+		d, err := l.TakeAs("a", []byte(name), lim, cost, at(now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	take("busy1", 2, 0)
+	take("idle", 0, 0) // full: idle once a period passed
+	take("busy2", 2, 0)
+	// At 1.5s busy1 and busy2 are still in debt; "idle" is evictable.
+	take("new", 1, 1500*time.Millisecond)
+	if l.EvictedBusy() != 0 || l.Owned("a") != 3 {
+		t.Fatalf("evicted busy %d, owned %d; want 0, 3", l.EvictedBusy(), l.Owned("a"))
+	}
+	if d := take("busy1", 2, 1500*time.Millisecond); d.Allowed {
+		t.Fatalf("busy1 was forgotten: %+v", d)
+	}
+}
+
+// TestTableBoundEvictsTheLargestOwner: with the table full, a new bucket of
+// a small owner takes the place of one of the largest owner's.
+func TestTableBoundEvictsTheLargestOwner(t *testing.T) {
+	l := NewLimiters(epoch, 8)
+	lim := Limits{Rate: 1, Period: time.Second, Burst: 2}
+	for i := range 7 {
+		if _, err := l.TakeAs("big", []byte{'b', byte(i)}, lim, 2, epoch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := l.TakeAs("small", []byte("s0"), lim, 2, epoch); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		d, err := l.TakeAs("small", []byte{'s', byte('1' + i)}, lim, 1, epoch)
+		if err != nil || !d.Allowed {
+			t.Fatalf("small bucket %d: %+v %v", i, d, err)
+		}
+	}
+	if l.Len() != 8 || l.Owned("small") != 4 || l.Owned("big") != 4 {
+		t.Fatalf("len %d, small %d, big %d; want 8, 4, 4", l.Len(), l.Owned("small"), l.Owned("big"))
+	}
+	if d, _ := l.TakeAs("small", []byte("s0"), lim, 1, epoch); d.Allowed {
+		t.Fatal("small's own drained bucket was evicted")
+	}
+}
+
+// TestEvictionUnderConcurrency: owners naming new buckets concurrently,
+// past their quotas and the table's bound, with sweeps in between: the
+// table never exceeds its bound (beyond the few creations in flight), the
+// owners' counts add up to it, and no Take fails.
+func TestEvictionUnderConcurrency(t *testing.T) {
+	const max, quota, owners, names = 64, 24, 4, 3000
+	l := NewLimiters(epoch, max)
+	l.SetOwnerQuota(quota)
+	lim := Limits{Rate: 1, Period: time.Second, Burst: 1}
+	var wg sync.WaitGroup
+	for o := range owners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			owner := string(rune('a' + o))
+			for i := range names {
+				now := at(time.Duration(i) * time.Millisecond)
+				if _, err := l.TakeAs(owner, []byte(owner+strconv.Itoa(i%500)), lim, 1, now); err != nil {
+					t.Errorf("owner %s, name %d: %v", owner, i, err)
+					return
+				}
+				if i%700 == 0 {
+					l.Sweep(now)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	sum := 0
+	for o := range owners {
+		n := l.Owned(string(rune('a' + o)))
+		if n > quota+owners {
+			t.Errorf("owner %d holds %d buckets, over its quota %d", o, n, quota)
+		}
+		sum += n
+	}
+	if l.Len() > max+owners || sum != l.Len() {
+		t.Fatalf("len %d (bound %d), owners hold %d", l.Len(), max, sum)
 	}
 }

@@ -1,6 +1,9 @@
 package policy
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // nShards is the number of independently locked shards of a table. A power
 // of two, so a hash is reduced with a mask.
@@ -12,8 +15,9 @@ const nShards = 64
 // value nobody else will see.
 type entry struct {
 	mu    sync.Mutex
-	dead  bool
-	owner string // who created it (see owners); set before it is published
+	dead  atomic.Bool // set under mu (and the shard lock); read also without
+	owner string      // who created it (see owners); set before it is published
+	name  string      // its key in the shard's map; set before it is published
 }
 
 func (e *entry) base() *entry { return e }
@@ -58,22 +62,23 @@ func (s *shard[T]) get(name []byte) *T {
 }
 
 // getOrAdd returns the entry for name, adding a zero entry when there is
-// none and room allows; room is called with the shard locked and reports
-// (and reserves) a free slot. It returns nil when there is no room.
-func (s *shard[T]) getOrAdd(name []byte, room func() bool, init func(*T)) *T {
+// none and room allows; room is called with the shard locked and the new,
+// initialised entry, and reports (and reserves) a free slot. It returns nil
+// when there is no room.
+func (s *shard[T]) getOrAdd(name []byte, room func(*T) bool, init func(*T)) *T {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e := s.m[string(name)]; e != nil {
 		return e
 	}
-	if !room() {
+	e := new(T)
+	init(e)
+	if !room(e) {
 		return nil
 	}
 	if s.m == nil {
 		s.m = make(map[string]*T)
 	}
-	e := new(T)
-	init(e)
 	s.m[string(name)] = e
 	return e
 }
@@ -81,18 +86,18 @@ func (s *shard[T]) getOrAdd(name []byte, room func() bool, init func(*T)) *T {
 // lock returns the live value called name with its mutex held, adding a
 // zero value when there is none and room allows; nil when there is no
 // room.
-func (t *table[T, P]) lock(name []byte, owner string, room func() bool) *T {
+func (t *table[T, P]) lock(name []byte, owner string, room func(*T) bool) *T {
 	s := t.shardOf(name)
 	for {
 		v := s.get(name)
 		if v == nil {
-			if v = s.getOrAdd(name, room, func(v *T) { P(v).base().owner = owner }); v == nil {
+			if v = s.getOrAdd(name, room, func(v *T) { e := P(v).base(); e.owner, e.name = owner, string(name) }); v == nil {
 				return nil
 			}
 		}
 		e := P(v).base()
 		e.mu.Lock()
-		if !e.dead {
+		if !e.dead.Load() {
 			return v
 		}
 		e.mu.Unlock()
@@ -110,7 +115,7 @@ func (t *table[T, P]) sweep(evict func(*T) bool) int {
 			e := P(v).base()
 			e.mu.Lock()
 			if evict(v) {
-				e.dead = true
+				e.dead.Store(true)
 				delete(s.m, k)
 				n++
 			}
@@ -135,4 +140,21 @@ func (t *table[T, P]) each(f func(name string, v *T)) {
 		}
 		s.mu.RUnlock()
 	}
+}
+
+// remove deletes v (found by its name) if it is still live and evict, run
+// with the shard and the value locked, agrees; it reports whether it did.
+func (t *table[T, P]) remove(v *T, evict func(*T) bool) bool {
+	e := P(v).base()
+	s := t.shardOf([]byte(e.name))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.dead.Load() || s.m[e.name] != v || !evict(v) {
+		return false
+	}
+	e.dead.Store(true)
+	delete(s.m, e.name)
+	return true
 }

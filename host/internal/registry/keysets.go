@@ -2,7 +2,7 @@ package registry
 
 import (
 	"bytes"
-	"encoding/json"
+	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -69,7 +69,7 @@ func (r *Registry) KeySets() (map[string][]byte, error) {
 }
 
 // DeleteKeySet removes the named key set. If a route binding uses it (its
-// config object has a top-level "keyset" string equal to name), nothing
+// "keysets" grant lists name), nothing
 // changes and the error is an *errs.Error of kind Conflict with code
 // "keyset_in_use" naming the routes; an unknown name gives NotFound
 // "keyset_not_found". The check and the delete are one transaction.
@@ -104,16 +104,11 @@ func (r *Registry) DeleteKeySet(name string) error {
 // routeUsesKeySet reports whether a binding of rt names the key set.
 func routeUsesKeySet(rt model.Route, name string) bool {
 	for _, b := range rt.Bindings() {
-		if bindingKeySet(b.Config) == name {
+		if slices.Contains(b.KeySets, name) {
 			return true
 		}
 	}
 	return false
-}
-
-// bindingKeySet returns the key set a binding's config names, if any.
-func bindingKeySet(config json.RawMessage) string {
-	return (&model.Binding{Config: config}).KeySet()
 }
 
 func keySetNotFound(name string) error {

@@ -73,12 +73,12 @@ func TestDeleteKeySetInUse(t *testing.T) {
 	}
 	cfg := func(s string) json.RawMessage { return json.RawMessage(s) }
 	for _, rt := range []model.Route{
-		{ID: "r1", Path: "/a", Filters: []model.Binding{{Plugin: "jwt", Config: cfg(`{"keyset":"idp","issuer":"x"}`)}},
+		{ID: "r1", Path: "/a", Filters: []model.Binding{{Plugin: "jwt", KeySets: []string{"spare", "idp"}}},
 			Handler: &model.Binding{Plugin: "app"}},
-		{ID: "r2", Path: "/b", Handler: &model.Binding{Plugin: "app", Config: cfg(`{"keyset": "idp"}`)}},
-		// Mentions that are not a top-level "keyset" string do not count.
-		{ID: "r3", Path: "/c", Filters: []model.Binding{{Plugin: "jwt", Config: cfg(`{"inner":{"keyset":"near"},"keysets":"near","note":"near"}`)}},
-			Handler: &model.Binding{Plugin: "app", Config: cfg(`{"keyset":["near"]}`)}},
+		{ID: "r2", Path: "/b", Handler: &model.Binding{Plugin: "app", KeySets: []string{"idp"}}},
+		// The binding's grants count, not what its opaque config says.
+		{ID: "r3", Path: "/c", Filters: []model.Binding{{Plugin: "jwt", Config: cfg(`{"keyset":"near","keysets":["near"]}`)}},
+			Handler: &model.Binding{Plugin: "app", Config: cfg(`{"keyset":"idp"}`)}},
 	} {
 		if _, _, err := r.PutRoute(rt); err != nil {
 			t.Fatal(err)
@@ -91,7 +91,8 @@ func TestDeleteKeySetInUse(t *testing.T) {
 	if _, err := r.KeySet("idp"); err != nil {
 		t.Fatalf("a refused delete removed the key set: %v", err)
 	}
-	for _, name := range []string{"spare", "near"} {
+	wantCode(t, r.DeleteKeySet("spare"), errs.Conflict, "keyset_in_use")
+	for _, name := range []string{"near"} {
 		if err := r.DeleteKeySet(name); err != nil {
 			t.Fatalf("DeleteKeySet(%q): %v", name, err)
 		}
