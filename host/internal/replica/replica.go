@@ -47,6 +47,10 @@ type Config struct {
 	// whose bytes this node did not have was applied (to precompile it).
 	NewBytes func(plugin string)
 	Logger   *slog.Logger
+	// Sealer, when set, seals every value this node writes and makes it
+	// apply only remote values that open with it (see LoadSealer). Nil:
+	// values are plain and taken as they are (loopback-only clusters).
+	Sealer *Sealer
 	// RetryEvery is how often unpublished changes are retried. Default 2s.
 	RetryEvery time.Duration
 }
@@ -63,6 +67,8 @@ type Replicator struct {
 	dirty   map[string]bool   // keys changed here and not yet published
 	initial map[string]bool   // kinds applied during the initial sync
 	synced  bool
+
+	rejected rejectCounts
 
 	ready  chan struct{}
 	cancel context.CancelFunc
@@ -192,10 +198,15 @@ func (r *Replicator) onEntry(e bus.Entry) {
 		return
 	}
 	r.seen[e.Key] = e.Revision
+	op, reason := r.cfg.Sealer.open(e.Key, e.Value, e.Deleted)
+	if reason != "" {
+		r.reject(e, reason)
+		return
+	}
 	if r.dirty[e.Key] {
 		return // changed here and not yet published: this node's change wins
 	}
-	changed, err := r.apply(kind, id, e)
+	changed, err := r.apply(kind, id, op)
 	if err != nil {
 		r.log.Error("remote change not applied", "key", e.Key, "revision", e.Revision, "error", err)
 		return
@@ -211,13 +222,13 @@ func (r *Replicator) onEntry(e bus.Entry) {
 	r.cfg.Changed(map[string]bool{kind: true})
 }
 
-func (r *Replicator) apply(kind, id string, e bus.Entry) (bool, error) {
-	if e.Deleted {
+func (r *Replicator) apply(kind, id string, op opened) (bool, error) {
+	if op.deleted {
 		return r.cfg.Store.RemoveRecord(kind, id)
 	}
 	var blobs map[string][]byte
 	if kind == registry.RecordPlugin {
-		missing, err := r.cfg.Store.MissingBlobs(e.Value)
+		missing, err := r.cfg.Store.MissingBlobs(op.record)
 		if err != nil {
 			return false, err
 		}
@@ -232,7 +243,7 @@ func (r *Replicator) apply(kind, id string, e bus.Entry) (bool, error) {
 			blobs[sha] = b
 		}
 	}
-	changed, err := r.cfg.Store.ApplyRecord(kind, id, e.Value, blobs)
+	changed, err := r.cfg.Store.ApplyRecord(kind, id, op.record, blobs)
 	if err == nil && len(blobs) > 0 && r.cfg.NewBytes != nil {
 		r.cfg.NewBytes(id)
 	}
@@ -292,19 +303,28 @@ func (r *Replicator) publish(ctx context.Context, key, kind, id string) error {
 		return err
 	}
 	var rev uint64
-	if raw == nil {
+	switch {
+	case raw == nil && r.cfg.Sealer == nil:
 		// The delete marker comes back through the watch, where removing
 		// an absent record changes nothing.
 		if err := r.kv.Delete(ctx, key); err != nil {
 			return fmt.Errorf("replica: publish %s: %w", key, err)
 		}
-	} else {
-		if kind == registry.RecordPlugin {
+	default:
+		if kind == registry.RecordPlugin && raw != nil {
 			if err := r.publishBlobs(ctx, raw); err != nil {
 				return err
 			}
 		}
-		if rev, err = r.kv.Put(ctx, key, raw); err != nil {
+		value := raw
+		if r.cfg.Sealer != nil {
+			// A deletion is a sealed tombstone: bare delete markers
+			// are not trusted.
+			if value, err = r.cfg.Sealer.seal(key, raw); err != nil {
+				return err
+			}
+		}
+		if rev, err = r.kv.Put(ctx, key, value); err != nil {
 			return fmt.Errorf("replica: publish %s: %w", key, err)
 		}
 	}
