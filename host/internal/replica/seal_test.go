@@ -1,0 +1,171 @@
+package replica
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hostd/hostd/host/internal/bus"
+	"github.com/hostd/hostd/host/internal/model"
+	"github.com/hostd/hostd/host/internal/registry"
+	"github.com/hostd/hostd/internal/testpki"
+)
+
+func sealer(t *testing.T, file string) *Sealer {
+	t.Helper()
+	s, err := LoadSealer(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestSealedRecordsOnlyFromKeyHolders: two nodes with the cluster key
+// replicate a route, sealed, and its deletion. Values written into the
+// bucket by anyone else — a plain record, one sealed with another key, a
+// sealed record moved to another key, a bare delete marker, garbage — are
+// rejected, counted, and never applied.
+func TestSealedRecordsOnlyFromKeyHolders(t *testing.T) {
+	b, err := bus.Start(context.Background(), bus.Config{StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Shutdown(context.Background()) })
+	key := testpki.KeyFile(t)
+	a, c := newNode(t, b), newNode(t, b)
+	a.r.cfg.Sealer, c.r.cfg.Sealer = sealer(t, key), sealer(t, key)
+	if _, _, err := a.reg.AddVersion("p", []byte("\x00asm\x01\x00\x00\x00"), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.reg.PutRoute(model.Route{ID: "r", Path: "/r", Handler: &model.Binding{Plugin: "p"}}); err != nil {
+		t.Fatal(err)
+	}
+	a.start(t)
+	c.start(t)
+	eventually(t, "the sealed route on the second node", func() bool {
+		rec, _ := c.reg.Record(registry.RecordRoute, "r")
+		return rec != nil
+	})
+	ctx := context.Background()
+	kv, err := b.KeyValue(ctx, Bucket, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := kv.Get(ctx, Key(registry.RecordRoute, "r"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(stored.Value, []byte(sealMagic)) || bytes.Contains(stored.Value, []byte(`"/r"`)) {
+		t.Fatalf("the bucket holds %q, want a sealed value", stored.Value)
+	}
+
+	// A NATS client without the key writes into the bucket.
+	plain, _ := a.reg.Record(registry.RecordRoute, "r")
+	evil := bytes.Replace(plain, []byte(`"r"`), []byte(`"evil"`), 1)
+	other, err := NewSealer([]byte(strings.Repeat("not the cluster key ", 3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, _ := other.seal(Key(registry.RecordRoute, "evil"), evil)
+	moved := bytes.Clone(stored.Value) // sealed for routes.r
+	for _, w := range []struct {
+		key   string
+		value []byte
+	}{
+		{Key(registry.RecordRoute, "evil"), evil},
+		{Key(registry.RecordRoute, "evil2"), forged},
+		{Key(registry.RecordRoute, "evil3"), moved},
+		{Key(registry.RecordRoute, "evil4"), []byte(sealMagic + "short")},
+	} {
+		if _, err := kv.Put(ctx, w.key, w.value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := kv.Delete(ctx, Key(registry.RecordRoute, "r")); err != nil {
+		t.Fatal(err)
+	}
+	// A legitimate change after them: once it is applied, the watch has
+	// passed (and rejected) everything written before.
+	a.mu.Lock()
+	if _, _, err := a.reg.PutRoute(model.Route{ID: "after", Path: "/after", Handler: &model.Binding{Plugin: "p"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.r.Publish(ctx, registry.RecordRoute, "after"); err != nil {
+		t.Fatal(err)
+	}
+	a.mu.Unlock()
+	eventually(t, "the later route on the second node", func() bool {
+		rec, _ := c.reg.Record(registry.RecordRoute, "after")
+		return rec != nil
+	})
+	for name, n := range map[string]*node{"first": a, "second": c} {
+		for _, id := range []string{"evil", "evil2", "evil3", "evil4"} {
+			if rec, _ := n.reg.Record(registry.RecordRoute, id); rec != nil {
+				t.Errorf("%s node applied an injected route %s: %s", name, id, rec)
+			}
+		}
+		if rec, _ := n.reg.Record(registry.RecordRoute, "r"); rec == nil {
+			t.Errorf("%s node applied a bare delete marker", name)
+		}
+		got := n.r.Rejected()
+		want := map[string]uint64{RejectUnsealed: 2, RejectBadSeal: 3, RejectNoKey: 0, RejectMalform: 0}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s node rejected %v, want %v", name, got, want)
+				break
+			}
+		}
+	}
+
+	// A sealed deletion replicates.
+	c.mu.Lock()
+	if err := c.reg.DeleteRoute("after"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.r.Publish(ctx, registry.RecordRoute, "after"); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Unlock()
+	eventually(t, "the sealed delete on the first node", func() bool {
+		rec, _ := a.reg.Record(registry.RecordRoute, "after")
+		return rec == nil
+	})
+}
+
+// TestUnkeyedNodeRejectsSealedRecords: a node without the key applies
+// nothing sealed (it cannot tell what it says) and counts it.
+func TestUnkeyedNodeRejectsSealedRecords(t *testing.T) {
+	var s *Sealer
+	k := sealer(t, testpki.KeyFile(t))
+	v, err := k.seal("routes.r", []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, reason := s.open("routes.r", v, false); reason != RejectNoKey {
+		t.Fatalf("unkeyed open = %q, want %q", reason, RejectNoKey)
+	}
+	if op, reason := k.open("routes.r", v, false); reason != "" || string(op.record) != `{}` {
+		t.Fatalf("keyed open = %+v %q", op, reason)
+	}
+}
+
+func TestLoadSealerRefusesWeakKeyFiles(t *testing.T) {
+	dir := t.TempDir()
+	short := filepath.Join(dir, "short")
+	if err := os.WriteFile(short, []byte("0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadSealer(short); err == nil || !strings.Contains(err.Error(), "want at least 32") {
+		t.Errorf("short key: %v", err)
+	}
+	open := testpki.KeyFile(t)
+	if err := os.Chmod(open, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadSealer(open); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("group/world-readable key: %v", err)
+	}
+}
