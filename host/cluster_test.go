@@ -18,9 +18,10 @@ import (
 
 // cluster is n hostd nodes on loopback forming one NATS cluster.
 type cluster struct {
-	t     testing.TB
-	nodes []*testHost
-	cfgs  []host.ClusterConfig
+	t      testing.TB
+	nodes  []*testHost
+	cfgs   []host.ClusterConfig
+	mutate func(i int, cfg *host.Config)
 }
 
 func freePort(t testing.TB) string {
@@ -35,7 +36,14 @@ func freePort(t testing.TB) string {
 
 func startCluster(t testing.TB, n int) *cluster {
 	t.Helper()
-	c := &cluster{t: t}
+	return startClusterWith(t, n, nil)
+}
+
+// startClusterWith is startCluster with mutate adjusting node i's config
+// (its Cluster settings are kept for restarts).
+func startClusterWith(t testing.TB, n int, mutate func(i int, cfg *host.Config)) *cluster {
+	t.Helper()
+	c := &cluster{t: t, mutate: mutate}
 	var peers []string
 	for i := range n {
 		addr := freePort(t)
@@ -51,7 +59,7 @@ func startCluster(t testing.TB, n int) *cluster {
 		wg.Add(1)
 		go func() { // nodes start one by one in real life; here all at once
 			defer wg.Done()
-			c.nodes[i] = startHost(t, func(cfg *host.Config) { cfg.Cluster = c.cfgs[i] })
+			c.nodes[i] = startHost(t, c.config(i))
 		}()
 	}
 	wg.Wait()
@@ -73,8 +81,19 @@ func (c *cluster) waitSynced(i int) {
 // restart stops node i and starts it again on its data dir.
 func (c *cluster) restart(i int) {
 	c.t.Helper()
-	c.nodes[i] = c.nodes[i].restart(func(cfg *host.Config) { cfg.Cluster = c.cfgs[i] })
+	c.nodes[i] = c.nodes[i].restart(c.config(i))
 	c.waitSynced(i)
+}
+
+// config returns the mutation that makes a config node i's.
+func (c *cluster) config(i int) func(*host.Config) {
+	return func(cfg *host.Config) {
+		cfg.Cluster = c.cfgs[i]
+		if c.mutate != nil {
+			c.mutate(i, cfg)
+			c.cfgs[i] = cfg.Cluster
+		}
+	}
 }
 
 func within(t testing.TB, d time.Duration, what string, cond func() bool) time.Duration {
