@@ -105,8 +105,15 @@ func TestClusterAuthenticated(t *testing.T) {
 			expectStatus(t, n.get("/evil"), http.StatusNotFound)
 			expectStatus(t, n.get("/hello"), http.StatusOK)
 		}
-		if got := rejected(t, n2, "unsealed"); got != 2 {
-			t.Errorf("node 2 counted %d unsealed records, want 2", got)
+		// Each injected entry was refused, and counted, by at least one
+		// node (the first to see one puts the node's own sealed state
+		// back over it, so another may see only that).
+		total := 0
+		for _, n := range c.nodes {
+			total += rejected(t, n, "unsealed")
+		}
+		if total < 2 {
+			t.Errorf("the nodes counted %d unsealed records, want at least 2", total)
 		}
 	})
 

@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"context"
 	"sync"
 
 	"github.com/hostd/hostd/host/internal/bus"
@@ -43,4 +44,21 @@ func (r *Replicator) reject(e bus.Entry, reason string) {
 		msg = "cluster record rejected: sealed content is not a record"
 	}
 	r.log.Warn(msg, "key", e.Key, "revision", e.Revision, "deleted", e.Deleted, "reason", reason)
+}
+
+// heal republishes this node's own state of a record whose bucket entry
+// was refused as unsealed (a plain value or a bare delete marker: a NATS
+// client without the key, or a node from before the key was set), so
+// the bucket holds a sealed value again for nodes that join later. Only
+// unsealed entries are healed: an entry sealed with another key (or seen
+// by a node without a key) is left alone, so two misconfigured nodes
+// cannot overwrite each other in a loop. Lock is held.
+func (r *Replicator) heal(key, kind, id string) {
+	r.dirty[key] = true
+	if r.kv == nil {
+		return
+	}
+	if err := r.publish(context.Background(), key, kind, id); err != nil {
+		r.log.Warn("refused record not replaced yet; will retry", "key", key, "error", err)
+	}
 }

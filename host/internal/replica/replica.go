@@ -201,6 +201,12 @@ func (r *Replicator) onEntry(e bus.Entry) {
 	op, reason := r.cfg.Sealer.open(e.Key, e.Value, e.Deleted)
 	if reason != "" {
 		r.reject(e, reason)
+		if reason == RejectUnsealed && r.synced && !r.dirty[e.Key] {
+			// Put this node's own (sealed) state back over it; see heal.
+			r.heal(e.Key, kind, id)
+		} else if reason == RejectUnsealed {
+			r.dirty[e.Key] = true // published, sealed, at the first sync
+		}
 		return
 	}
 	if r.dirty[e.Key] {
