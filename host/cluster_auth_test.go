@@ -47,7 +47,7 @@ func (l *lines) find(match func(string) bool) string {
 // startAuthCluster is startCluster with every node authenticated: route
 // TLS with certificates of one cluster CA, the cluster key, and a route
 // password on top. Node 1 logs into logs.
-func startAuthCluster(t *testing.T, n int, logs *lines) *cluster {
+func startAuthCluster(t testing.TB, n int, logs *lines) *cluster {
 	t.Helper()
 	ca := testpki.NewCA(t, "hostd cluster CA")
 	key := testpki.KeyFile(t)

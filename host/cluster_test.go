@@ -282,7 +282,16 @@ func ackCount(t *testing.T, n *testHost, trigger string) int {
 // BenchmarkClusterPropagation measures the time from a route write on node
 // 1's admin API (the call returned) to node 3 serving the route.
 func BenchmarkClusterPropagation(b *testing.B) {
-	c := startCluster(b, 3)
+	benchPropagation(b, startCluster(b, 3))
+}
+
+// BenchmarkClusterPropagationAuthenticated is BenchmarkClusterPropagation
+// with route TLS and sealed records.
+func BenchmarkClusterPropagationAuthenticated(b *testing.B) {
+	benchPropagation(b, startAuthCluster(b, 3, nil))
+}
+
+func benchPropagation(b *testing.B, c *cluster) {
 	n1, n3 := c.nodes[0], c.nodes[2]
 	n1.upload("hello", testwasm.Hello)
 	within(b, 30*time.Second, "the plugin on node 3", func() bool {

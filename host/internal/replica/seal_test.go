@@ -189,3 +189,22 @@ func mustGet(t *testing.T, kv *bus.KV, key string) []byte {
 	}
 	return e.Value
 }
+
+// BenchmarkSealOpen seals and opens a 2 KiB record.
+func BenchmarkSealOpen(b *testing.B) {
+	s, err := NewSealer(bytes.Repeat([]byte("k"), 32))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := bytes.Repeat([]byte("x"), 2048)
+	b.SetBytes(int64(len(rec)))
+	for b.Loop() {
+		v, err := s.seal("route.r", rec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, reason := s.open("route.r", v, false); reason != "" {
+			b.Fatal(reason)
+		}
+	}
+}
