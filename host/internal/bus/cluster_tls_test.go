@@ -188,6 +188,10 @@ func TestClusterDialledImpostorLearnsNothing(t *testing.T) {
 			break
 		}
 	}
+	// Nothing more to accept: a redial would sit in the listen backlog
+	// until its TLS timeout and hold up Shutdown.
+	ln.Close()
+	conn.Close()
 	if bytes.Contains(got.Bytes(), []byte(cfg.Cluster.Password)) || bytes.Contains(got.Bytes(), []byte("CONNECT")) {
 		t.Fatalf("the dialled impostor received %q", got.Bytes())
 	}
