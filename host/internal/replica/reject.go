@@ -19,7 +19,7 @@ type rejectCounts struct {
 func (r *Replicator) Rejected() map[string]uint64 {
 	r.rejected.mu.Lock()
 	defer r.rejected.mu.Unlock()
-	out := map[string]uint64{RejectUnsealed: 0, RejectBadSeal: 0, RejectNoKey: 0, RejectMalform: 0}
+	out := map[string]uint64{RejectUnsealed: 0, RejectBadSeal: 0, RejectNoKey: 0, RejectMalform: 0, RejectStale: 0}
 	for k, v := range r.rejected.n {
 		out[k] = v
 	}
@@ -42,17 +42,25 @@ func (r *Replicator) reject(e bus.Entry, reason string) {
 		msg = "cluster record rejected: it is sealed and this node has no cluster.key_file"
 	case RejectMalform:
 		msg = "cluster record rejected: sealed content is not a record"
+	case RejectStale:
+		msg = "cluster record rejected: older than this node's (a replay or a lost concurrent write)"
 	}
 	r.log.Warn(msg, "key", e.Key, "revision", e.Revision, "deleted", e.Deleted, "reason", reason)
 }
 
+// healable reports whether an entry refused for reason is overwritten
+// with this node's own state: a plain value or a bare delete marker (a
+// NATS client without the key, or a node from before the key was set),
+// and an authentic but stale value (a replay, or the loser of two
+// concurrent writes). An entry sealed with another key (or seen by a node
+// without a key) is left alone, so two misconfigured nodes cannot
+// overwrite each other in a loop; a heal is always newer than everything
+// its writer has seen, so heals of stale entries end.
+func healable(reason string) bool { return reason == RejectUnsealed || reason == RejectStale }
+
 // heal republishes this node's own state of a record whose bucket entry
-// was refused as unsealed (a plain value or a bare delete marker: a NATS
-// client without the key, or a node from before the key was set), so
-// the bucket holds a sealed value again for nodes that join later. Only
-// unsealed entries are healed: an entry sealed with another key (or seen
-// by a node without a key) is left alone, so two misconfigured nodes
-// cannot overwrite each other in a loop. Lock is held.
+// was refused (see healable), so the bucket holds a sealed, current value
+// again for the nodes that join later. Lock is held.
 func (r *Replicator) heal(key, kind, id string) {
 	r.dirty[key] = true
 	if r.kv == nil {
@@ -61,4 +69,18 @@ func (r *Replicator) heal(key, kind, id string) {
 	if err := r.publish(context.Background(), key, kind, id); err != nil {
 		r.log.Warn("refused record not replaced yet; will retry", "key", key, "error", err)
 	}
+}
+
+// nextStamp returns the stamp of this node's next write of key: one
+// generation above the newest it knows of, from its own watch and from
+// the bucket's current value (so a node that was cut off does not write
+// below what the others wrote meanwhile). Lock is held.
+func (r *Replicator) nextStamp(ctx context.Context, key string) stamp {
+	known := r.stamps[key]
+	if e, err := r.kv.Get(ctx, key); err == nil && !e.Deleted {
+		if op, reason := r.cfg.Sealer.open(key, e.Value, false); reason == "" && op.stamp.gen > known.gen {
+			known = op.stamp
+		}
+	}
+	return stamp{gen: known.gen + 1, writer: r.writer}
 }

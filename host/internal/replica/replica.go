@@ -2,6 +2,7 @@ package replica
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -69,6 +70,8 @@ type Replicator struct {
 	synced  bool
 
 	rejected rejectCounts
+	stamps   map[string]stamp // key → newest sealed stamp applied or written (guarded by cfg.Lock)
+	writer   [8]byte          // this replicator's random id in stamps
 
 	ready  chan struct{}
 	cancel context.CancelFunc
@@ -86,8 +89,10 @@ func New(cfg Config) *Replicator {
 	if cfg.Replicas < 1 {
 		cfg.Replicas = 1
 	}
-	return &Replicator{cfg: cfg, log: cfg.Logger, seen: map[string]uint64{}, dirty: map[string]bool{},
-		initial: map[string]bool{}, ready: make(chan struct{}), done: make(chan struct{})}
+	r := &Replicator{cfg: cfg, log: cfg.Logger, seen: map[string]uint64{}, dirty: map[string]bool{},
+		initial: map[string]bool{}, stamps: map[string]stamp{}, ready: make(chan struct{}), done: make(chan struct{})}
+	_, _ = rand.Read(r.writer[:]) // never fails (crypto/rand)
+	return r
 }
 
 // Key is the KV key of a record.
@@ -199,12 +204,19 @@ func (r *Replicator) onEntry(e bus.Entry) {
 	}
 	r.seen[e.Key] = e.Revision
 	op, reason := r.cfg.Sealer.open(e.Key, e.Value, e.Deleted)
+	if reason == "" && r.cfg.Sealer != nil {
+		if known, ok := r.stamps[e.Key]; ok && !op.stamp.after(known) {
+			reason = RejectStale
+		} else {
+			r.stamps[e.Key] = op.stamp
+		}
+	}
 	if reason != "" {
 		r.reject(e, reason)
-		if reason == RejectUnsealed && r.synced && !r.dirty[e.Key] {
+		if healable(reason) && r.synced && !r.dirty[e.Key] {
 			// Put this node's own (sealed) state back over it; see heal.
 			r.heal(e.Key, kind, id)
-		} else if reason == RejectUnsealed {
+		} else if healable(reason) {
 			r.dirty[e.Key] = true // published, sealed, at the first sync
 		}
 		return
@@ -323,15 +335,20 @@ func (r *Replicator) publish(ctx context.Context, key, kind, id string) error {
 			}
 		}
 		value := raw
+		var st stamp
 		if r.cfg.Sealer != nil {
 			// A deletion is a sealed tombstone: bare delete markers
 			// are not trusted.
-			if value, err = r.cfg.Sealer.seal(key, raw); err != nil {
+			st = r.nextStamp(ctx, key)
+			if value, err = r.cfg.Sealer.seal(key, raw, st); err != nil {
 				return err
 			}
 		}
 		if rev, err = r.kv.Put(ctx, key, value); err != nil {
 			return fmt.Errorf("replica: publish %s: %w", key, err)
+		}
+		if r.cfg.Sealer != nil {
+			r.stamps[key] = st
 		}
 	}
 	if rev > r.seen[key] {

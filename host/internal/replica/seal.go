@@ -7,6 +7,7 @@ import (
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -14,12 +15,13 @@ import (
 
 // A sealed value of the control bucket is
 //
-//	sealMagic | nonce (12 bytes) | AES-256-GCM(op | record)
+//	sealMagic | nonce (12 bytes) | AES-256-GCM(op | stamp | record)
 //
 // with the bucket key (kind.id) as additional data, so a sealed value
 // opens only under the key it was written for. op is opPut followed by
 // the record, or opDelete alone (a signed deletion: a bare KV delete
-// marker carries no seal and is not trusted).
+// marker carries no seal and is not trusted). stamp orders the writes of
+// one record (see stamp), so that a replayed older value is refused.
 const (
 	sealMagic = "hostd-seal1\n"
 	opPut     = 'p'
@@ -39,7 +41,26 @@ const (
 	RejectBadSeal  = "bad_seal"  // sealed, but does not open with this node's key under this record's key
 	RejectNoKey    = "no_key"    // sealed, and this node has no cluster key
 	RejectMalform  = "malformed" // opens, but the content is not a record operation
+	RejectStale    = "stale"     // authentic, but not newer than what this node has for the record (a replay)
 )
+
+// stamp orders the sealed writes of one record: a generation, one more
+// than the newest this writer knew of, and the writer's random id as the
+// tie-break between two writers of the same generation.
+type stamp struct {
+	gen    uint64
+	writer [8]byte
+}
+
+const stampLen = 16
+
+// after reports whether s is newer than o.
+func (s stamp) after(o stamp) bool {
+	if s.gen != o.gen {
+		return s.gen > o.gen
+	}
+	return bytes.Compare(s.writer[:], o.writer[:]) > 0
+}
 
 // Sealer seals and opens control-bucket values with the cluster key.
 type Sealer struct{ aead cipher.AEAD }
@@ -87,15 +108,18 @@ func LoadSealer(path string) (*Sealer, error) {
 	return s, nil
 }
 
-// seal returns the sealed value of record under key; a nil record seals
-// its deletion.
-func (s *Sealer) seal(key string, record []byte) ([]byte, error) {
-	plain := make([]byte, 0, 1+len(record))
+// seal returns the sealed value of record under key, stamped st; a nil
+// record seals its deletion.
+func (s *Sealer) seal(key string, record []byte, st stamp) ([]byte, error) {
+	plain := make([]byte, 0, 1+stampLen+len(record))
+	op := byte(opPut)
 	if record == nil {
-		plain = append(plain, opDelete)
-	} else {
-		plain = append(append(plain, opPut), record...)
+		op = opDelete
 	}
+	plain = append(plain, op)
+	plain = binary.BigEndian.AppendUint64(plain, st.gen)
+	plain = append(plain, st.writer[:]...)
+	plain = append(plain, record...)
 	out := make([]byte, len(sealMagic)+s.aead.NonceSize(), len(sealMagic)+s.aead.NonceSize()+len(plain)+s.aead.Overhead())
 	copy(out, sealMagic)
 	if _, err := rand.Read(out[len(sealMagic):]); err != nil {
@@ -111,6 +135,7 @@ var errRejected = errors.New("replica: record rejected")
 type opened struct {
 	deleted bool
 	record  []byte
+	stamp   stamp // sealed values only
 }
 
 // open checks the origin of a watched entry and returns what it says, or
@@ -136,11 +161,19 @@ func (s *Sealer) open(key string, value []byte, deleted bool) (opened, string) {
 	if err != nil {
 		return opened{}, RejectBadSeal
 	}
+	if len(plain) < 1+stampLen {
+		return opened{}, RejectMalform
+	}
+	op := opened{stamp: stamp{gen: binary.BigEndian.Uint64(plain[1:9])}}
+	copy(op.stamp.writer[:], plain[9:1+stampLen])
+	rec := plain[1+stampLen:]
 	switch {
-	case len(plain) == 1 && plain[0] == opDelete:
-		return opened{deleted: true}, ""
-	case len(plain) > 1 && plain[0] == opPut:
-		return opened{record: plain[1:]}, ""
+	case plain[0] == opDelete && len(rec) == 0:
+		op.deleted = true
+		return op, ""
+	case plain[0] == opPut && len(rec) > 0:
+		op.record = rec
+		return op, ""
 	}
 	return opened{}, RejectMalform
 }

@@ -26,8 +26,8 @@ func sealer(t *testing.T, file string) *Sealer {
 // TestSealedRecordsOnlyFromKeyHolders: two nodes with the cluster key
 // replicate a route, sealed, and its deletion. Values written into the
 // bucket by anyone else — a plain record, one sealed with another key, a
-// sealed record moved to another key, a bare delete marker, garbage — are
-// rejected, counted, and never applied.
+// sealed record moved to another key, a bare delete marker, garbage, an
+// older sealed value replayed — are rejected, counted, and never applied.
 func TestSealedRecordsOnlyFromKeyHolders(t *testing.T) {
 	b, err := bus.Start(context.Background(), bus.Config{StoreDir: t.TempDir()})
 	if err != nil {
@@ -69,7 +69,7 @@ func TestSealedRecordsOnlyFromKeyHolders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	forged, _ := other.seal(Key(registry.RecordRoute, "evil"), evil)
+	forged, _ := other.seal(Key(registry.RecordRoute, "evil"), evil, stamp{gen: 1 << 60})
 	moved := bytes.Clone(stored.Value) // sealed for routes.r
 	for _, w := range []struct {
 		key   string
@@ -111,7 +111,7 @@ func TestSealedRecordsOnlyFromKeyHolders(t *testing.T) {
 			t.Errorf("%s node applied a bare delete marker", name)
 		}
 		got := n.r.Rejected()
-		if got[RejectBadSeal] != 3 || got[RejectNoKey] != 0 || got[RejectMalform] != 0 || got[RejectUnsealed] == 0 {
+		if got[RejectBadSeal] != 3 || got[RejectNoKey] != 0 || got[RejectMalform] != 0 || got[RejectStale] != 0 || got[RejectUnsealed] == 0 {
 			t.Errorf("%s node rejected %v, want 3 bad_seal and some unsealed", name, got)
 		}
 	}
@@ -129,6 +129,37 @@ func TestSealedRecordsOnlyFromKeyHolders(t *testing.T) {
 	})
 	if op, reason := a.r.cfg.Sealer.open(Key(registry.RecordRoute, "evil"), mustGet(t, kv, Key(registry.RecordRoute, "evil")), false); reason != "" || !op.deleted {
 		t.Errorf("healed injected route = %+v %q, want a sealed deletion", op, reason)
+	}
+
+	// A replayed older sealed value is refused, and the bucket healed.
+	old := mustGet(t, kv, Key(registry.RecordRoute, "after"))
+	a.mu.Lock()
+	if _, _, err := a.reg.PutRoute(model.Route{ID: "after", Path: "/after-v2", Handler: &model.Binding{Plugin: "p"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.r.Publish(ctx, registry.RecordRoute, "after"); err != nil {
+		t.Fatal(err)
+	}
+	a.mu.Unlock()
+	v2, _ := a.reg.Record(registry.RecordRoute, "after")
+	eventually(t, "the second version on the second node", func() bool {
+		rec, _ := c.reg.Record(registry.RecordRoute, "after")
+		return bytes.Equal(rec, v2)
+	})
+	if _, err := kv.Put(ctx, Key(registry.RecordRoute, "after"), old); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the replay refused and healed", func() bool {
+		op, reason := a.r.cfg.Sealer.open(Key(registry.RecordRoute, "after"), mustGet(t, kv, Key(registry.RecordRoute, "after")), false)
+		return reason == "" && bytes.Equal(op.record, v2)
+	})
+	for name, n := range map[string]*node{"first": a, "second": c} {
+		if rec, _ := n.reg.Record(registry.RecordRoute, "after"); !bytes.Equal(rec, v2) {
+			t.Errorf("%s node applied the replayed route: %s", name, rec)
+		}
+	}
+	if st := a.r.Rejected()[RejectStale] + c.r.Rejected()[RejectStale]; st == 0 {
+		t.Error("the replay was not counted as stale")
 	}
 
 	// A sealed deletion replicates.
@@ -151,7 +182,7 @@ func TestSealedRecordsOnlyFromKeyHolders(t *testing.T) {
 func TestUnkeyedNodeRejectsSealedRecords(t *testing.T) {
 	var s *Sealer
 	k := sealer(t, testpki.KeyFile(t))
-	v, err := k.seal("routes.r", []byte(`{}`))
+	v, err := k.seal("routes.r", []byte(`{}`), stamp{gen: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +230,7 @@ func BenchmarkSealOpen(b *testing.B) {
 	rec := bytes.Repeat([]byte("x"), 2048)
 	b.SetBytes(int64(len(rec)))
 	for b.Loop() {
-		v, err := s.seal("route.r", rec)
+		v, err := s.seal("route.r", rec, stamp{gen: 1})
 		if err != nil {
 			b.Fatal(err)
 		}
