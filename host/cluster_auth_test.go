@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -45,16 +46,30 @@ func (l *lines) find(match func(string) bool) string {
 }
 
 // startAuthCluster is startCluster with every node authenticated: route
-// TLS with certificates of one cluster CA, the cluster key, and a route
+// TLS with certificates of one cluster CA, the cluster key (both made by
+// the helpers behind hostd cluster-ca and cluster-cert), and a route
 // password on top. Node 1 logs into logs.
 func startAuthCluster(t testing.TB, n int, logs *lines) *cluster {
 	t.Helper()
-	ca := testpki.NewCA(t, "hostd cluster CA")
-	key := testpki.KeyFile(t)
+	dir := t.TempDir()
+	if err := host.ClusterInitCA(dir); err != nil {
+		t.Fatal(err)
+	}
+	issued := map[string]bool{}
+	var mu sync.Mutex
 	return startClusterWith(t, n, func(i int, cfg *host.Config) {
-		nd := ca.Node(t, cfg.Cluster.NodeName, "127.0.0.1")
-		cfg.Cluster.TLS = host.ClusterTLSConfig{CAFile: nd.CAFile, CertFile: nd.CertFile, KeyFile: nd.KeyFile}
-		cfg.Cluster.KeyFile = key
+		name := cfg.Cluster.NodeName
+		mu.Lock()
+		if !issued[name] { // restarts reuse the node's certificate
+			if err := host.ClusterIssueCert(dir, name, []string{"127.0.0.1"}); err != nil {
+				t.Error(err)
+			}
+			issued[name] = true
+		}
+		mu.Unlock()
+		cfg.Cluster.TLS = host.ClusterTLSConfig{CAFile: filepath.Join(dir, host.ClusterCAFile),
+			CertFile: filepath.Join(dir, name+".pem"), KeyFile: filepath.Join(dir, name+"-key.pem")}
+		cfg.Cluster.KeyFile = filepath.Join(dir, host.ClusterKeyFile)
 		cfg.Cluster.User, cfg.Cluster.Password = "route", "route-secret-42"
 		if i == 0 && logs != nil {
 			cfg.Logger = slog.New(logs)
