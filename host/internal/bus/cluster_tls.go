@@ -71,6 +71,11 @@ func (t ClusterTLS) load() (*tls.Config, error) {
 		return nil, fmt.Errorf("bus: cluster certificate %s / key %s: %w", t.CertFile, t.KeyFile, err)
 	}
 	leaf := pair.Leaf
+	if leaf == nil { // GODEBUG x509keypairleaf=0
+		if leaf, err = x509.ParseCertificate(pair.Certificate[0]); err != nil {
+			return nil, fmt.Errorf("bus: cluster certificate %s: %w", t.CertFile, err)
+		}
+	}
 	inter := x509.NewCertPool()
 	for _, c := range pair.Certificate[1:] {
 		if ic, err := x509.ParseCertificate(c); err == nil {
