@@ -239,3 +239,48 @@ func BenchmarkSealOpen(b *testing.B) {
 		}
 	}
 }
+
+// TestTurningSealingOnRepublishesSealed: records a cluster wrote before it
+// had a key are refused by keyed nodes and replaced, at their first sync,
+// by their own sealed copies.
+func TestTurningSealingOnRepublishesSealed(t *testing.T) {
+	b, err := bus.Start(context.Background(), bus.Config{StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Shutdown(context.Background()) })
+	before := newNode(t, b) // no key
+	if _, _, err := before.reg.AddVersion("p", []byte("\x00asm\x01\x00\x00\x00"), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := before.reg.PutRoute(model.Route{ID: "r", Path: "/r", Handler: &model.Binding{Plugin: "p"}}); err != nil {
+		t.Fatal(err)
+	}
+	before.start(t)
+	before.r.Stop()
+
+	after := newNode(t, b)
+	after.r.cfg.Sealer = sealer(t, testpki.KeyFile(t))
+	if _, _, err := after.reg.AddVersion("p", []byte("\x00asm\x01\x00\x00\x00"), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := after.reg.PutRoute(model.Route{ID: "r", Path: "/r", Handler: &model.Binding{Plugin: "p"}}); err != nil {
+		t.Fatal(err)
+	}
+	after.start(t)
+	kv, err := b.KeyValue(context.Background(), Bucket, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "sealed records in the bucket", func() bool {
+		for _, k := range []string{Key(registry.RecordRoute, "r"), Key(registry.RecordPlugin, "p")} {
+			if _, reason := after.r.cfg.Sealer.open(k, mustGet(t, kv, k), false); reason != "" {
+				return false
+			}
+		}
+		return true
+	})
+	if got := after.r.Rejected()[RejectUnsealed]; got != 2 {
+		t.Errorf("unsealed rejections %d, want 2 (the route and the plugin)", got)
+	}
+}
