@@ -111,7 +111,7 @@ func TestSealedRecordsOnlyFromKeyHolders(t *testing.T) {
 			t.Errorf("%s node applied a bare delete marker", name)
 		}
 		got := n.r.Rejected()
-		if got[RejectBadSeal] != 3 || got[RejectNoKey] != 0 || got[RejectMalform] != 0 || got[RejectStale] != 0 || got[RejectUnsealed] == 0 {
+		if got[RejectBadSeal] != 3 || got[RejectNoKey] != 0 || got[RejectMalform] != 0 || got[RejectUnsealed] == 0 {
 			t.Errorf("%s node rejected %v, want 3 bad_seal and some unsealed", name, got)
 		}
 	}
@@ -132,6 +132,9 @@ func TestSealedRecordsOnlyFromKeyHolders(t *testing.T) {
 	}
 
 	// A replayed older sealed value is refused, and the bucket healed.
+	// (Both nodes healing one entry at once is two concurrent writes: the
+	// older of the two counts as stale too; hence the count before.)
+	staleBefore := a.r.Rejected()[RejectStale] + c.r.Rejected()[RejectStale]
 	old := mustGet(t, kv, Key(registry.RecordRoute, "after"))
 	a.mu.Lock()
 	if _, _, err := a.reg.PutRoute(model.Route{ID: "after", Path: "/after-v2", Handler: &model.Binding{Plugin: "p"}}); err != nil {
@@ -158,7 +161,7 @@ func TestSealedRecordsOnlyFromKeyHolders(t *testing.T) {
 			t.Errorf("%s node applied the replayed route: %s", name, rec)
 		}
 	}
-	if st := a.r.Rejected()[RejectStale] + c.r.Rejected()[RejectStale]; st == 0 {
+	if st := a.r.Rejected()[RejectStale] + c.r.Rejected()[RejectStale]; st <= staleBefore {
 		t.Error("the replay was not counted as stale")
 	}
 
