@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -30,19 +31,46 @@ type ClusterConfig struct {
 	// NodeName is this node's name, unique in the cluster. Default: the
 	// machine's host name and the cluster port ("web1-6222").
 	NodeName string `json:"node_name,omitempty"`
-	// User and Password authenticate the nodes to each other, the same
-	// pair on every node. Strongly recommended unless Listen is on a
-	// private network.
+	// User and Password are an optional extra route credential, the same
+	// pair on every node. They do not authenticate a node this node
+	// dials, so they are no substitute for TLS.
 	User     string `json:"user,omitempty"`
 	Password string `json:"password,omitempty"`
+	// TLS is mutual TLS between the nodes with a cluster CA. Required
+	// unless Listen and every peer are loopback addresses.
+	TLS ClusterTLSConfig `json:"tls,omitzero"`
+	// KeyFile holds the cluster key (at least 32 bytes; e.g. the output
+	// of `openssl rand -hex 32`), the same on every node. Replicated
+	// records are encrypted and authenticated with a key derived from it;
+	// a node applies no record that does not open with it. Required
+	// unless Listen and every peer are loopback addresses.
+	KeyFile string `json:"key_file,omitempty"`
 }
+
+// ClusterTLSConfig names the PEM files of route TLS: the cluster CA, and
+// this node's certificate (signed by the CA, valid for server and client
+// authentication, with its cluster address as a SAN) and private key.
+type ClusterTLSConfig struct {
+	CAFile   string `json:"ca_file,omitempty"`
+	CertFile string `json:"cert_file,omitempty"`
+	KeyFile  string `json:"key_file,omitempty"`
+}
+
+func (t ClusterTLSConfig) set() bool { return t.CAFile != "" || t.CertFile != "" || t.KeyFile != "" }
+
+// errClusterAuth is the message for a cluster beyond loopback without
+// authentication.
+const errClusterAuth = "cluster: %s is not a loopback address, so the nodes must authenticate each other: " +
+	"set cluster.tls.ca_file, cluster.tls.cert_file and cluster.tls.key_file (mutual TLS: the cluster CA, " +
+	"and this node's certificate signed by it and its key) and cluster.key_file (the cluster key that seals " +
+	"replicated records, the same file on every node); see docs/cluster.md#securing-a-cluster"
 
 // validate reports problems with the settings, prefixed with their names.
 func (c ClusterConfig) validate() []error {
 	var errs []error
 	if !c.enabled() {
-		if len(c.Peers) > 0 || c.User != "" || c.Name != "" || c.NodeName != "" {
-			errs = append(errs, errors.New("cluster: peers, name, node_name and credentials need cluster.listen (--cluster-listen)"))
+		if len(c.Peers) > 0 || c.User != "" || c.Name != "" || c.NodeName != "" || c.TLS.set() || c.KeyFile != "" {
+			errs = append(errs, errors.New("cluster: peers, name, node_name, credentials, tls and key_file need cluster.listen (--cluster-listen)"))
 		}
 		return errs
 	}
@@ -57,7 +85,34 @@ func (c ClusterConfig) validate() []error {
 	if (c.User == "") != (c.Password == "") {
 		errs = append(errs, errors.New("cluster: set user and password together"))
 	}
+	if c.TLS.set() && (c.TLS.CAFile == "" || c.TLS.CertFile == "" || c.TLS.KeyFile == "") {
+		errs = append(errs, errors.New("cluster.tls: set ca_file, cert_file and key_file together"))
+	}
+	if public := c.publicAddr(); public != "" && (!c.TLS.set() || c.KeyFile == "") {
+		errs = append(errs, fmt.Errorf(errClusterAuth, public))
+	}
 	return errs
+}
+
+// publicAddr returns the first of Listen and the peers that is not a
+// loopback address ("" when every link stays on this machine), quoted
+// with the setting it comes from.
+func (c ClusterConfig) publicAddr() string {
+	if host, _, err := net.SplitHostPort(c.Listen); err == nil && !isLoopbackHost(host) {
+		return fmt.Sprintf("cluster.listen %q", c.Listen)
+	}
+	for _, p := range c.Peers {
+		u, err := url.Parse(p)
+		if err != nil || !isLoopbackHost(u.Hostname()) {
+			return fmt.Sprintf("cluster.peers entry %q", p)
+		}
+	}
+	return ""
+}
+
+func isLoopbackHost(h string) bool {
+	ip := net.ParseIP(h)
+	return strings.EqualFold(h, "localhost") || (ip != nil && ip.IsLoopback())
 }
 
 // enabled reports whether the node is part of a cluster.
@@ -87,15 +142,28 @@ func (h *Host) replicas() int {
 }
 
 // startReplica starts sharing the control plane with the cluster, if any.
-func (h *Host) startReplica() {
+// Without a cluster key (allowed on loopback only) it warns that records
+// are neither authenticated nor encrypted.
+func (h *Host) startReplica() error {
 	if !h.cfg.Cluster.enabled() {
-		return
+		return nil
+	}
+	var sealer *replica.Sealer
+	if f := h.cfg.Cluster.KeyFile; f != "" {
+		var err error
+		if sealer, err = replica.LoadSealer(f); err != nil {
+			return fmt.Errorf("host: cluster.key_file: %w", err)
+		}
+	} else {
+		h.log.Warn("cluster records are not authenticated: any process that reaches this machine's cluster or NATS port can change routes and plugins; set cluster.key_file (and cluster.tls) on every node")
 	}
 	h.repl = replica.New(replica.Config{
-		Bus: h.bus, Store: h.reg, Replicas: h.replicas(), Lock: &h.ctl.mu,
+		Bus: h.bus, Store: h.reg, Replicas: h.replicas(), Lock: &h.ctl.mu, Sealer: sealer,
 		Changed: h.ctl.remoteChanged, NewBytes: h.precompileAsync, Logger: h.log.With("component", "replica"),
 	})
+	h.metrics.WatchCluster(h.repl.Rejected)
 	h.repl.Start()
+	return nil
 }
 
 func (h *Host) stopReplica() {

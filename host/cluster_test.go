@@ -18,9 +18,10 @@ import (
 
 // cluster is n hostd nodes on loopback forming one NATS cluster.
 type cluster struct {
-	t     testing.TB
-	nodes []*testHost
-	cfgs  []host.ClusterConfig
+	t      testing.TB
+	nodes  []*testHost
+	cfgs   []host.ClusterConfig
+	mutate func(i int, cfg *host.Config)
 }
 
 func freePort(t testing.TB) string {
@@ -35,7 +36,14 @@ func freePort(t testing.TB) string {
 
 func startCluster(t testing.TB, n int) *cluster {
 	t.Helper()
-	c := &cluster{t: t}
+	return startClusterWith(t, n, nil)
+}
+
+// startClusterWith is startCluster with mutate adjusting node i's config
+// (its Cluster settings are kept for restarts).
+func startClusterWith(t testing.TB, n int, mutate func(i int, cfg *host.Config)) *cluster {
+	t.Helper()
+	c := &cluster{t: t, mutate: mutate}
 	var peers []string
 	for i := range n {
 		addr := freePort(t)
@@ -51,7 +59,7 @@ func startCluster(t testing.TB, n int) *cluster {
 		wg.Add(1)
 		go func() { // nodes start one by one in real life; here all at once
 			defer wg.Done()
-			c.nodes[i] = startHost(t, func(cfg *host.Config) { cfg.Cluster = c.cfgs[i] })
+			c.nodes[i] = startHost(t, c.config(i))
 		}()
 	}
 	wg.Wait()
@@ -73,8 +81,19 @@ func (c *cluster) waitSynced(i int) {
 // restart stops node i and starts it again on its data dir.
 func (c *cluster) restart(i int) {
 	c.t.Helper()
-	c.nodes[i] = c.nodes[i].restart(func(cfg *host.Config) { cfg.Cluster = c.cfgs[i] })
+	c.nodes[i] = c.nodes[i].restart(c.config(i))
 	c.waitSynced(i)
+}
+
+// config returns the mutation that makes a config node i's.
+func (c *cluster) config(i int) func(*host.Config) {
+	return func(cfg *host.Config) {
+		cfg.Cluster = c.cfgs[i]
+		if c.mutate != nil {
+			c.mutate(i, cfg)
+			c.cfgs[i] = cfg.Cluster
+		}
+	}
 }
 
 func within(t testing.TB, d time.Duration, what string, cond func() bool) time.Duration {
@@ -263,7 +282,16 @@ func ackCount(t *testing.T, n *testHost, trigger string) int {
 // BenchmarkClusterPropagation measures the time from a route write on node
 // 1's admin API (the call returned) to node 3 serving the route.
 func BenchmarkClusterPropagation(b *testing.B) {
-	c := startCluster(b, 3)
+	benchPropagation(b, startCluster(b, 3))
+}
+
+// BenchmarkClusterPropagationAuthenticated is BenchmarkClusterPropagation
+// with route TLS and sealed records.
+func BenchmarkClusterPropagationAuthenticated(b *testing.B) {
+	benchPropagation(b, startAuthCluster(b, 3, nil))
+}
+
+func benchPropagation(b *testing.B, c *cluster) {
 	n1, n3 := c.nodes[0], c.nodes[2]
 	n1.upload("hello", testwasm.Hello)
 	within(b, 30*time.Second, "the plugin on node 3", func() bool {
@@ -313,7 +341,17 @@ func TestClusterScopedKV(t *testing.T) {
 // TestClusterNodeCutOffKeepsServing: a node that loses the cluster keeps
 // serving, accepts admin writes, and shares them when the cluster is back.
 func TestClusterNodeCutOffKeepsServing(t *testing.T) {
-	c := startCluster(t, 3)
+	cutOffKeepsServing(t, startCluster(t, 3))
+}
+
+// TestClusterNodeCutOffKeepsServingAuthenticated is the same with route
+// TLS and sealed, stamped records; node 1 also changes a record that
+// exists everywhere while it is cut off, and that change wins.
+func TestClusterNodeCutOffKeepsServingAuthenticated(t *testing.T) {
+	cutOffKeepsServing(t, startAuthCluster(t, 3, nil))
+}
+
+func cutOffKeepsServing(t *testing.T, c *cluster) {
 	n1 := c.nodes[0]
 	n1.upload("hello", testwasm.Hello)
 	n1.route("hello", `{"path":"/hello","handler":{"plugin":"hello"}}`)
@@ -324,6 +362,8 @@ func TestClusterNodeCutOffKeepsServing(t *testing.T) {
 	expectStatus(t, n1.get("/hello"), http.StatusOK)
 	n1.route("solo", `{"path":"/solo","handler":{"plugin":"hello"}}`)
 	expectStatus(t, n1.get("/solo"), http.StatusOK)
+	n1.route("hello", `{"path":"/hello2","handler":{"plugin":"hello"}}`)
+	expectStatus(t, n1.get("/hello2"), http.StatusOK)
 	if st := clusterStatus(t, n1); !st.Enabled || st.Node != "n1" || st.Nodes != 3 || len(st.Unpublished) == 0 {
 		t.Fatalf("status while cut off: %+v", st)
 	}
@@ -332,7 +372,8 @@ func TestClusterNodeCutOffKeepsServing(t *testing.T) {
 	c.restart(2)
 	for i, n := range c.nodes[1:] {
 		within(t, time.Minute, fmt.Sprintf("/solo on node %d", i+2), func() bool { return n.get("/solo").status == 200 })
-		expectStatus(t, n.get("/hello"), http.StatusOK)
+		within(t, time.Minute, fmt.Sprintf("/hello2 on node %d", i+2), func() bool { return n.get("/hello2").status == 200 })
+		expectStatus(t, n.get("/hello"), http.StatusNotFound)
 	}
 	// Node 1 may have timed out on a write the cluster committed later; it
 	// keeps retrying (an idempotent put) until it hears back.

@@ -86,7 +86,8 @@ func (h *Host) startBus(ctx context.Context) error {
 		SyncInterval: time.Duration(n.SyncInterval),
 		ServerName:   cl.nodeName(),
 		Cluster: bus.ClusterConfig{Name: cl.Name, Listen: cl.Listen, Peers: cl.Peers,
-			User: cl.User, Password: cl.Password},
+			User: cl.User, Password: cl.Password,
+			TLS: bus.ClusterTLS{CAFile: cl.TLS.CAFile, CertFile: cl.TLS.CertFile, KeyFile: cl.TLS.KeyFile}},
 		Logger: h.log.With("component", "nats"),
 	}
 	b, err := bus.Start(ctx, h.busCfg)

@@ -122,7 +122,9 @@ func (h *Host) Start(ctx context.Context) (err error) {
 		return err
 	}
 	h.startTriggers(ctx)
-	h.startReplica()
+	if err := h.startReplica(); err != nil {
+		return err
+	}
 	if err := h.listen(key); err != nil {
 		return err
 	}

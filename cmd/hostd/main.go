@@ -2,6 +2,8 @@
 //
 //	hostd [serve] [--listen :8080] [--admin-listen 127.0.0.1:8081] [--data-dir ./hostd-data] [--config FILE]
 //	hostd token --data-dir DIR [--role admin|viewer] [--ttl 1h] [--subject NAME]
+//	hostd cluster-ca [--dir DIR]
+//	hostd cluster-cert [--dir DIR] --name NAME --addr IP|NAME[,...]
 //	hostd version
 package main
 
@@ -45,6 +47,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, args, stderr)
 	case "token":
 		err = token(args, stdout, stderr)
+	case "cluster-ca":
+		err = clusterCA(args, stdout, stderr)
+	case "cluster-cert":
+		err = clusterCert(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "hostd", version)
 	case "help":
@@ -72,6 +78,9 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   hostd [serve] [flags]          run the service host (flags: hostd serve -h)
   hostd token --data-dir DIR     print an admin API bearer token (hostd token -h)
+  hostd cluster-ca --dir DIR     make a cluster CA and cluster key (hostd cluster-ca -h)
+  hostd cluster-cert --dir DIR --name N --addr IP
+                                 issue a node certificate with that CA (hostd cluster-cert -h)
   hostd version                  print the version
 `)
 }

@@ -135,7 +135,9 @@ func serverOptions(c Config) (*server.Options, error) {
 		opts.Host, opts.Port = host, port
 	}
 	if c.Cluster.enabled() {
-		clusterOptions(opts, c.Cluster)
+		if err := clusterOptions(opts, c.Cluster); err != nil {
+			return nil, err
+		}
 		if c.Listen == "" {
 			// nats-server starts routing only after its client accept
 			// loop, which DontListen skips: a DontListen server never

@@ -37,8 +37,14 @@ type ClusterConfig struct {
 
 	// User and Password authenticate routes, both or neither. When set,
 	// this node requires them from every incoming route and presents them
-	// on every outgoing one, so all nodes need the same pair.
+	// on every outgoing one, so all nodes need the same pair. Alone they
+	// do not authenticate a dialled peer (whoever listens at its address
+	// receives them): beyond loopback, TLS is required.
 	User, Password string
+
+	// TLS is mutual route TLS with a cluster CA. Required unless the
+	// listener and every peer are loopback addresses.
+	TLS ClusterTLS
 }
 
 // enabled reports whether c asks for a cluster.
@@ -48,7 +54,7 @@ func (c ClusterConfig) enabled() bool { return c.Listen != "" }
 // node's Config.ServerName.
 func (c ClusterConfig) validate(serverName string) error {
 	if !c.enabled() {
-		if len(c.Peers) > 0 || c.User != "" || c.Password != "" || c.Name != "" {
+		if len(c.Peers) > 0 || c.User != "" || c.Password != "" || c.Name != "" || c.TLS.enabled() {
 			return errors.New("bus: cluster settings require cluster listen")
 		}
 		return nil
@@ -76,7 +82,7 @@ func (c ClusterConfig) validate(serverName string) error {
 			return err
 		}
 	}
-	return nil
+	return c.validateAuth()
 }
 
 // ClusterSize is the number of nodes c describes: 1 (this node) plus the
@@ -204,7 +210,7 @@ func splitHostPort(what, addr string) (string, int, error) {
 // opts. Every peer is passed on, including this node's own URL: the
 // server drops a route to itself, and it sizes the initial JetStream meta
 // group from the number of routes. c must be valid.
-func clusterOptions(opts *server.Options, c ClusterConfig) {
+func clusterOptions(opts *server.Options, c ClusterConfig) error {
 	host, port, _ := splitHostPort("cluster listen", c.Listen)
 	opts.Cluster = server.ClusterOpts{
 		Name:     c.Name,
@@ -227,4 +233,14 @@ func clusterOptions(opts *server.Options, c ClusterConfig) {
 		}
 		opts.Routes = append(opts.Routes, r)
 	}
+	if !c.TLS.enabled() {
+		return nil
+	}
+	tc, err := c.TLS.load()
+	if err != nil {
+		return err
+	}
+	opts.Cluster.TLSConfig = tc
+	opts.Cluster.TLSTimeout = routeTLSTimeout
+	return nil
 }

@@ -7,7 +7,8 @@ import (
 )
 
 func TestValidateCluster(t *testing.T) {
-	ok := ClusterConfig{Listen: "127.0.0.1:6222", Peers: []string{"nats://10.0.0.2:6222"}}
+	tlsFiles := ClusterTLS{CAFile: "ca.pem", CertFile: "n1.pem", KeyFile: "n1-key.pem"}
+	ok := ClusterConfig{Listen: "127.0.0.1:6222", Peers: []string{"nats://10.0.0.2:6222"}, TLS: tlsFiles}
 	tests := []struct {
 		name        string
 		server      string
@@ -15,8 +16,18 @@ func TestValidateCluster(t *testing.T) {
 		expectedErr string
 	}{
 		{"valid", "n1", ok, ""},
-		{"valid with auth and self", "n1", ClusterConfig{Listen: ":6222", User: "u", Password: "p",
+		{"valid with auth and self", "n1", ClusterConfig{Listen: ":6222", User: "u", Password: "p", TLS: tlsFiles,
 			Peers: []string{"nats://127.0.0.1:6222", "nats-route://h2:6222", "nats://[::1]:7222/"}}, ""},
+		{"loopback only without TLS", "n1", ClusterConfig{Listen: "127.0.0.1:6222",
+			Peers: []string{"nats://127.0.0.1:6222", "nats://localhost:6223", "nats://[::1]:6224"}}, ""},
+		{"public listen without TLS", "n1", ClusterConfig{Listen: ":6222", User: "u", Password: "p",
+			Peers: []string{"nats://127.0.0.1:6223"}}, ErrClusterUnauthenticated.Error()},
+		{"public peer without TLS", "n1", ClusterConfig{Listen: "127.0.0.1:6222", User: "u", Password: "p",
+			Peers: []string{"nats://10.0.0.2:6222"}}, ErrClusterUnauthenticated.Error()},
+		{"TLS without key file", "n1", ClusterConfig{Listen: ":6222", Peers: ok.Peers,
+			TLS: ClusterTLS{CAFile: "ca.pem", CertFile: "n1.pem"}},
+			"bus: cluster TLS needs the CA file, the certificate file and the key file together"},
+		{"TLS without listen", "n1", ClusterConfig{TLS: tlsFiles}, "bus: cluster settings require cluster listen"},
 		{"no server name", "", ok, "bus: cluster requires an explicit server name, unique per node"},
 		{"server name with space", "n 1", ok, "bus: server and cluster names must not contain whitespace"},
 		{"no peers", "n1", ClusterConfig{Listen: ":6222"}, "bus: cluster listen requires at least one peer"},
@@ -24,7 +35,7 @@ func TestValidateCluster(t *testing.T) {
 			"bus: server and cluster names must not contain whitespace"},
 		{"peers without listen", "n1", ClusterConfig{Peers: ok.Peers},
 			"bus: cluster settings require cluster listen"},
-		{"user without password", "n1", ClusterConfig{Listen: ":6222", Peers: ok.Peers, User: "u"},
+		{"user without password", "n1", ClusterConfig{Listen: ":6222", Peers: ok.Peers, User: "u", TLS: tlsFiles},
 			"bus: cluster user and password must be set together"},
 		{"bad listen", "n1", ClusterConfig{Listen: "6222"},
 			`bus: cluster listen address "6222": address 6222: missing port in address`},
@@ -85,6 +96,9 @@ func TestClusterSize(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Config{StoreDir: "d", ServerName: "n1", Cluster: ClusterConfig{Listen: tc.listen, Peers: tc.peers}}
+			if tc.listen != "" {
+				c.Cluster.TLS = ClusterTLS{CAFile: "ca.pem", CertFile: "n1.pem", KeyFile: "n1-key.pem"}
+			}
 			if got := c.ClusterSize(); got != tc.want {
 				t.Errorf("ClusterSize() = %d, want %d", got, tc.want)
 			}

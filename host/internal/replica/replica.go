@@ -2,6 +2,7 @@ package replica
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,6 +48,10 @@ type Config struct {
 	// whose bytes this node did not have was applied (to precompile it).
 	NewBytes func(plugin string)
 	Logger   *slog.Logger
+	// Sealer, when set, seals every value this node writes and makes it
+	// apply only remote values that open with it (see LoadSealer). Nil:
+	// values are plain and taken as they are (loopback-only clusters).
+	Sealer *Sealer
 	// RetryEvery is how often unpublished changes are retried. Default 2s.
 	RetryEvery time.Duration
 }
@@ -64,6 +69,10 @@ type Replicator struct {
 	initial map[string]bool   // kinds applied during the initial sync
 	synced  bool
 
+	rejected rejectCounts
+	stamps   map[string]stamp // key → newest sealed stamp applied or written (guarded by cfg.Lock)
+	writer   [8]byte          // this replicator's random id in stamps
+
 	ready  chan struct{}
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -80,8 +89,10 @@ func New(cfg Config) *Replicator {
 	if cfg.Replicas < 1 {
 		cfg.Replicas = 1
 	}
-	return &Replicator{cfg: cfg, log: cfg.Logger, seen: map[string]uint64{}, dirty: map[string]bool{},
-		initial: map[string]bool{}, ready: make(chan struct{}), done: make(chan struct{})}
+	r := &Replicator{cfg: cfg, log: cfg.Logger, seen: map[string]uint64{}, dirty: map[string]bool{},
+		initial: map[string]bool{}, stamps: map[string]stamp{}, ready: make(chan struct{}), done: make(chan struct{})}
+	_, _ = rand.Read(r.writer[:]) // never fails (crypto/rand)
+	return r
 }
 
 // Key is the KV key of a record.
@@ -192,10 +203,28 @@ func (r *Replicator) onEntry(e bus.Entry) {
 		return
 	}
 	r.seen[e.Key] = e.Revision
+	op, reason := r.cfg.Sealer.open(e.Key, e.Value, e.Deleted)
+	if reason == "" && r.cfg.Sealer != nil {
+		if known, ok := r.stamps[e.Key]; ok && !op.stamp.after(known) {
+			reason = RejectStale
+		} else {
+			r.stamps[e.Key] = op.stamp
+		}
+	}
+	if reason != "" {
+		r.reject(e, reason)
+		if healable(reason) && r.synced && !r.dirty[e.Key] {
+			// Put this node's own (sealed) state back over it; see heal.
+			r.heal(e.Key, kind, id)
+		} else if healable(reason) {
+			r.dirty[e.Key] = true // published, sealed, at the first sync
+		}
+		return
+	}
 	if r.dirty[e.Key] {
 		return // changed here and not yet published: this node's change wins
 	}
-	changed, err := r.apply(kind, id, e)
+	changed, err := r.apply(kind, id, op)
 	if err != nil {
 		r.log.Error("remote change not applied", "key", e.Key, "revision", e.Revision, "error", err)
 		return
@@ -211,13 +240,13 @@ func (r *Replicator) onEntry(e bus.Entry) {
 	r.cfg.Changed(map[string]bool{kind: true})
 }
 
-func (r *Replicator) apply(kind, id string, e bus.Entry) (bool, error) {
-	if e.Deleted {
+func (r *Replicator) apply(kind, id string, op opened) (bool, error) {
+	if op.deleted {
 		return r.cfg.Store.RemoveRecord(kind, id)
 	}
 	var blobs map[string][]byte
 	if kind == registry.RecordPlugin {
-		missing, err := r.cfg.Store.MissingBlobs(e.Value)
+		missing, err := r.cfg.Store.MissingBlobs(op.record)
 		if err != nil {
 			return false, err
 		}
@@ -232,7 +261,7 @@ func (r *Replicator) apply(kind, id string, e bus.Entry) (bool, error) {
 			blobs[sha] = b
 		}
 	}
-	changed, err := r.cfg.Store.ApplyRecord(kind, id, e.Value, blobs)
+	changed, err := r.cfg.Store.ApplyRecord(kind, id, op.record, blobs)
 	if err == nil && len(blobs) > 0 && r.cfg.NewBytes != nil {
 		r.cfg.NewBytes(id)
 	}
@@ -292,20 +321,34 @@ func (r *Replicator) publish(ctx context.Context, key, kind, id string) error {
 		return err
 	}
 	var rev uint64
-	if raw == nil {
+	switch {
+	case raw == nil && r.cfg.Sealer == nil:
 		// The delete marker comes back through the watch, where removing
 		// an absent record changes nothing.
 		if err := r.kv.Delete(ctx, key); err != nil {
 			return fmt.Errorf("replica: publish %s: %w", key, err)
 		}
-	} else {
-		if kind == registry.RecordPlugin {
+	default:
+		if kind == registry.RecordPlugin && raw != nil {
 			if err := r.publishBlobs(ctx, raw); err != nil {
 				return err
 			}
 		}
-		if rev, err = r.kv.Put(ctx, key, raw); err != nil {
+		value := raw
+		var st stamp
+		if r.cfg.Sealer != nil {
+			// A deletion is a sealed tombstone: bare delete markers
+			// are not trusted.
+			st = r.nextStamp(ctx, key)
+			if value, err = r.cfg.Sealer.seal(key, raw, st); err != nil {
+				return err
+			}
+		}
+		if rev, err = r.kv.Put(ctx, key, value); err != nil {
 			return fmt.Errorf("replica: publish %s: %w", key, err)
+		}
+		if r.cfg.Sealer != nil {
+			r.stamps[key] = st
 		}
 	}
 	if rev > r.seen[key] {
