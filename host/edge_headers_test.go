@@ -60,7 +60,7 @@ func jwtUpstreamRoute(t *testing.T, mutate func(*host.Config)) (*testHost, func(
 	sink, seen := headerSink(t)
 	th := startHost(t, mutate)
 	expectStatus(t, th.adminDo("PUT", "/v1/keysets/demo", []byte(demoJWKS())), 201)
-	th.route("api", `{"path":"/api","filters":[{"plugin":"jwt-auth","config":{"keyset":"demo","forward_claims":{"sub":"X-User"}}}],"upstream":{"targets":["`+sink.URL+`"]}}`)
+	th.route("api", `{"path":"/api","filters":[{"plugin":"jwt-auth","config":{"keyset":"demo","forward_claims":{"sub":"X-User"}},"keysets":["demo"]}],"upstream":{"targets":["`+sink.URL+`"]}}`)
 	return th, seen
 }
 
