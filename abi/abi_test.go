@@ -64,6 +64,7 @@ var golden = []struct {
 	{"FeatureRateLimit", abi.FeatureRateLimit, `abi.Features(8)`},
 	{"FeatureBreaker", abi.FeatureBreaker, `abi.Features(16)`},
 	{"FeatureMessaging", abi.FeatureMessaging, `abi.Features(32)`},
+	{"FeatureAnyInstanceResponse", abi.FeatureAnyInstanceResponse, `abi.Features(64)`},
 
 	{"FuncEnableFeatures", abi.FuncEnableFeatures, `string("enable_features")`},
 	{"FuncGetConfig", abi.FuncGetConfig, `string("get_config")`},
@@ -409,12 +410,13 @@ func TestEnumStrings(t *testing.T) {
 
 // featureNames pins the names Features.String uses.
 var featureNames = map[string]abi.Features{
-	"kv":              abi.FeatureKV,
-	"buffer_response": abi.FeatureBufferResponse,
-	"jwt":             abi.FeatureJWT,
-	"rate_limit":      abi.FeatureRateLimit,
-	"breaker":         abi.FeatureBreaker,
-	"messaging":       abi.FeatureMessaging,
+	"kv":                    abi.FeatureKV,
+	"buffer_response":       abi.FeatureBufferResponse,
+	"jwt":                   abi.FeatureJWT,
+	"rate_limit":            abi.FeatureRateLimit,
+	"breaker":               abi.FeatureBreaker,
+	"messaging":             abi.FeatureMessaging,
+	"any_instance_response": abi.FeatureAnyInstanceResponse,
 }
 
 func parseFeatures(t *testing.T, s string) abi.Features {

@@ -36,6 +36,13 @@ const (
 	// enabling it and return StatusUnsupported without it. What a plugin
 	// may publish or request is still limited by its binding's grants.
 	FeatureMessaging Features = 1 << 5
+	// FeatureAnyInstanceResponse: the guest keeps no per-request state in
+	// instance memory between on_request and on_response, so the host may
+	// return the instance to the pool as soon as on_request returns and run
+	// on_response on any instance of the binding. The instance is then not
+	// held while the target runs. Offered by every host; a guest enables it
+	// in on_configure (the SDK does so when no response handler is set).
+	FeatureAnyInstanceResponse Features = 1 << 6
 )
 
 var featureNames = []struct {
@@ -48,6 +55,7 @@ var featureNames = []struct {
 	{FeatureRateLimit, "rate_limit"},
 	{FeatureBreaker, "breaker"},
 	{FeatureMessaging, "messaging"},
+	{FeatureAnyInstanceResponse, "any_instance_response"},
 }
 
 // WithEnabled returns f with feature added.

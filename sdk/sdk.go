@@ -30,6 +30,12 @@ func HandleRequest(f func(req Request, resp Response) Action) {
 // that ran the request callback. It may change the response status and
 // headers, and the body when the body is buffered (see
 // abi.FeatureBufferResponse). Call it from init.
+//
+// A plugin without a response function lets the host release its instance
+// right after the request function (abi.FeatureAnyInstanceResponse, which
+// the SDK enables for it); one with a response function holds its instance
+// while the target runs, unless it enables that feature itself in its
+// configure function and keeps no per-request state in package variables.
 func HandleResponse(f func(req Request, resp Response)) {
 	dispatch.SetResponse(func() { f(Request{}, Response{}) })
 }

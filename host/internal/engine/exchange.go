@@ -37,7 +37,7 @@ type Exchange struct {
 
 	reqBody     []byte
 	reqBodyRead bool
-	reqBodyErr  bool
+	reqBodyErr  error
 	// ReqBodyChanged is set when a plugin replaced the request body.
 	ReqBodyChanged bool
 	// TooLarge is set when a body was over MaxBody; the data plane answers 413.
@@ -98,7 +98,7 @@ func (ex *Exchange) RequestBody() ([]byte, abi.Status) {
 			case isMaxBytes(err) || (err == nil && int64(len(b)) > ex.MaxBody):
 				ex.TooLarge = true
 			case err != nil:
-				ex.reqBodyErr = true
+				ex.reqBodyErr = err
 			default:
 				ex.reqBody = b
 				ex.Request.Body = io.NopCloser(bytes.NewReader(b))
@@ -108,11 +108,14 @@ func (ex *Exchange) RequestBody() ([]byte, abi.Status) {
 	switch {
 	case ex.TooLarge:
 		return nil, abi.StatusTooLarge
-	case ex.reqBodyErr:
+	case ex.reqBodyErr != nil:
 		return nil, abi.StatusUnavailable
 	}
 	return ex.reqBody, abi.StatusOK
 }
+
+// RequestBodyErr returns why reading the request body failed, if it did.
+func (ex *Exchange) RequestBodyErr() error { return ex.reqBodyErr }
 
 func (ex *Exchange) setRequestBody(b []byte) {
 	ex.reqBodyRead = true

@@ -200,6 +200,18 @@ func (i *Instance) OnResponse(ctx context.Context, ex *Exchange) error {
 	return i.call(ctx, ex, phaseResponse, i.onResponse)
 }
 
+// KeepForResponse reports whether the instance must stay checked out
+// until the request's on_response: it exports on_response and did not
+// enable FeatureAnyInstanceResponse. Otherwise the caller may Release it
+// right after on_request, and run on_response (if NeedsResponse) on any
+// instance of the pool.
+func (i *Instance) KeepForResponse() bool {
+	return i.onResponse != nil && !i.features.IsEnabled(abi.FeatureAnyInstanceResponse)
+}
+
+// NeedsResponse reports whether the guest exports on_response.
+func (i *Instance) NeedsResponse() bool { return i.onResponse != nil }
+
 // OnMessage runs on_message for msg with its own deadline and returns the
 // guest's status. A guest without on_message fails with ErrNoMessageExport
 // (the instance stays usable). On other errors the instance is dead and
