@@ -42,6 +42,9 @@ func (rt *route) readBody(w http.ResponseWriter, r *http.Request, ex *engine.Exc
 	case abi.StatusTooLarge:
 		return tooLarge()
 	}
+	// The rest of the body will not be read: net/http must close the
+	// connection instead of draining it after the answer.
+	w.Header().Set("Connection", "close")
 	if errors.Is(ex.RequestBodyErr(), os.ErrDeadlineExceeded) {
 		return &failure{status: http.StatusRequestTimeout, code: "body_timeout",
 			message: "the request body did not arrive within " + rt.p.cfg.BodyReadTimeout.String()}
