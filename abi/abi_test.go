@@ -80,6 +80,8 @@ var golden = []struct {
 	{"FuncGetRouteVar", abi.FuncGetRouteVar, `string("get_route_var")`},
 	{"FuncGetRemoteAddr", abi.FuncGetRemoteAddr, `string("get_remote_addr")`},
 	{"FuncGetRequestID", abi.FuncGetRequestID, `string("get_request_id")`},
+	{"FuncSetRequestState", abi.FuncSetRequestState, `string("set_request_state")`},
+	{"FuncGetRequestState", abi.FuncGetRequestState, `string("get_request_state")`},
 	{"FuncGetHeader", abi.FuncGetHeader, `string("get_header")`},
 	{"FuncGetHeaderValues", abi.FuncGetHeaderValues, `string("get_header_values")`},
 	{"FuncGetHeaderNames", abi.FuncGetHeaderNames, `string("get_header_names")`},
@@ -132,6 +134,7 @@ var golden = []struct {
 	{"MaxKVListKeys", abi.MaxKVListKeys, `int(1000)`},
 	{"MaxSubjectLen", abi.MaxSubjectLen, `int(256)`},
 	{"MaxMessageBytes", abi.MaxMessageBytes, `int(1048576)`},
+	{"MaxRequestStateLen", abi.MaxRequestStateLen, `int(256)`},
 }
 
 // goldenHostFunctions is abi.HostFunctions written out, in order.
@@ -151,6 +154,8 @@ var goldenHostFunctions = []string{
 	"get_route_var i32,i32,i32,i32->i64",
 	"get_remote_addr i32,i32->i32",
 	"get_request_id i32,i32->i32",
+	"set_request_state i32,i32->i32",
+	"get_request_state i32,i32->i32",
 
 	"get_header i32,i32,i32,i32,i32->i64",
 	"get_header_values i32,i32,i32,i32,i32->i64",

@@ -124,9 +124,10 @@ func TestSlowBodyTimesOut(t *testing.T) {
 }
 
 // TestSlowUpstreamDoesNotHoldFilters: while an upstream delays its answer,
-// the instances of filters that do not need on_response — a WAT filter
-// without the export, and the SDK-built jwt-auth — are back in their
-// pools: another route of the same bindings is served at once.
+// no filter instance is held: not a WAT filter without on_response, not the
+// SDK-built jwt-auth (no response handler), not circuit-breaker (whose
+// on_response runs on any instance, with its request state). Another route
+// of the same bindings is served at once, with pools of one instance.
 func TestSlowUpstreamDoesNotHoldFilters(t *testing.T) {
 	slow, arrived, release := holdingUpstream(t)
 	defer release() // before the host's shutdown waits for the held request
@@ -137,9 +138,10 @@ func TestSlowUpstreamDoesNotHoldFilters(t *testing.T) {
 	})
 	expectStatus(t, th.adminDo("PUT", "/v1/keysets/demo", []byte(demoJWKS())), 201)
 	th.upload("pass", testwasm.Pass)
-	jwt := `{"plugin":"jwt-auth","config":{"keyset":"demo"}}`
-	th.route("slow", `{"path":"/slow","filters":[{"plugin":"pass"},`+jwt+`],"upstream":{"targets":["`+slow.URL+`"]}}`)
-	th.route("fast", `{"path":"/fast","filters":[{"plugin":"pass"},`+jwt+`],"upstream":{"targets":["`+fast.URL+`"]}}`)
+	filters := `[{"plugin":"pass"},{"plugin":"jwt-auth","config":{"keyset":"demo"}},` +
+		`{"plugin":"circuit-breaker","config":{"name":"b","consecutive_failures":1,"failure_ratio":0}}]`
+	th.route("slow", `{"path":"/slow","filters":`+filters+`,"upstream":{"targets":["`+slow.URL+`"]}}`)
+	th.route("fast", `{"path":"/fast","filters":`+filters+`,"upstream":{"targets":["`+fast.URL+`"]}}`)
 	auth := "Bearer " + token(t, map[string]any{"sub": "ann"})
 
 	done := make(chan resp, 1)
@@ -159,6 +161,17 @@ func TestSlowUpstreamDoesNotHoldFilters(t *testing.T) {
 	expectStatus(t, th.get("/fast", "Authorization", auth), 200)
 	release()
 	expectStatus(t, <-done, 200)
+	// The breaker was told both outcomes, on whichever instance ran them.
+	var list struct {
+		Breakers []struct {
+			State    string
+			Requests int
+		}
+	}
+	th.adminDo("GET", "/v1/breakers", nil).json(t, &list)
+	if len(list.Breakers) != 1 || list.Breakers[0].State != "closed" || list.Breakers[0].Requests != 2 {
+		t.Fatalf("breakers %+v", list)
+	}
 }
 
 // TestFailOpenPoolBusyFailsClosed: an open filter whose pool is exhausted
@@ -254,5 +267,33 @@ func TestFailOpenQuarantineFailsClosed(t *testing.T) {
 	expectStatus(t, r, http.StatusServiceUnavailable)
 	if code := r.errorCode(t); code != "plugin_quarantined" {
 		t.Fatalf("code %q", code)
+	}
+}
+
+// TestRequestStateAcrossInstances: a filter with any_instance_response gives
+// its instance back after on_request, so with a pool of one the same binding
+// can appear twice in a chain; each element's request state is its own,
+// starts empty on every request, and reaches its on_response.
+func TestRequestStateAcrossInstances(t *testing.T) {
+	fast := okUpstream(t)
+	th := startHost(t, func(c *host.Config) {
+		c.Limits.MaxInstances = 1
+		c.Limits.QueueTimeout = host.Duration(200 * time.Millisecond)
+	})
+	th.upload("reqstate", testwasm.ReqState)
+	th.upload("hello", testwasm.Hello)
+	th.route("twice", `{"path":"/twice","filters":[{"plugin":"reqstate"},{"plugin":"reqstate"}],"handler":{"plugin":"hello"}}`)
+	th.route("proxied", `{"path":"/proxied","filters":[{"plugin":"reqstate"}],"upstream":{"targets":["`+fast.URL+`"]}}`)
+	for range 3 {
+		r := th.get("/twice")
+		expectStatus(t, r, 200)
+		if got := r.header.Values("X-State"); len(got) != 2 || got[0] != "kept" || got[1] != "kept" {
+			t.Fatalf("X-State %q, want kept twice", got)
+		}
+		r = th.get("/proxied")
+		expectStatus(t, r, 200)
+		if got := r.header.Values("X-State"); len(got) != 1 || got[0] != "kept" {
+			t.Fatalf("X-State %q, want kept once", got)
+		}
 	}
 }

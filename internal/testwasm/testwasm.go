@@ -153,4 +153,10 @@ var (
 	// Pass: a filter whose on_request continues; no on_response. Generated
 	// from testdata/pass.wat by gen.sh.
 	Pass = Get("pass")
+
+	// ReqState: a filter with any_instance_response that keeps "kept" with
+	// set_request_state in on_request (trapping if it finds state already)
+	// and adds it as response header X-State in on_response. Generated from
+	// testdata/reqstate.wat by gen.sh.
+	ReqState = Get("reqstate")
 )

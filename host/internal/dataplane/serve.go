@@ -93,11 +93,12 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type held struct {
 	inst *engine.Instance
 	el   element
+	idx  int // the element's position in the chain
 }
 
 func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]held) *failure {
 	responded := false
-	for _, el := range rt.chain {
+	for idx, el := range rt.chain {
 		inst, err := el.pool.Get(ctx)
 		if err != nil {
 			if f := rt.filterFailed(ctx, el, "acquire", err); f != nil {
@@ -105,6 +106,7 @@ func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]held) *f
 			}
 			continue
 		}
+		ex.AtElement(idx)
 		act, err := inst.OnRequest(ctx, ex)
 		if err != nil {
 			inst.Release()
@@ -115,9 +117,9 @@ func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]held) *f
 		}
 		switch {
 		case inst.KeepForResponse():
-			*insts = append(*insts, held{inst, el})
+			*insts = append(*insts, held{inst, el, idx})
 		case inst.NeedsResponse():
-			*insts = append(*insts, held{nil, el})
+			*insts = append(*insts, held{nil, el, idx})
 			inst.Release()
 		default:
 			inst.Release()
@@ -168,6 +170,7 @@ func (rt *route) onResponse(ctx context.Context, ex *engine.Exchange, h held) *f
 		}
 		defer inst.Release()
 	}
+	ex.AtElement(h.idx)
 	if err := inst.OnResponse(ctx, ex); err != nil {
 		return rt.filterFailed(ctx, h.el, "on_response", err)
 	}

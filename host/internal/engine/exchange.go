@@ -47,6 +47,10 @@ type Exchange struct {
 	// reqAdded and respAdded are what plugins have added to the request
 	// and the response header map (Config.MaxPluginHeaders).
 	reqAdded, respAdded headerBudget
+	// elem is the chain element whose callback runs (AtElement); states
+	// is what elements kept with set_request_state.
+	elem   int
+	states []requestState
 }
 
 type bufferFeature struct{ response bool }
@@ -75,7 +79,7 @@ func (ex *Exchange) Release() {
 		ex.Header = http.Header{}
 	}
 	clear(ex.Header)
-	*ex = Exchange{Header: ex.Header, Body: ex.Body}
+	*ex = Exchange{Header: ex.Header, Body: ex.Body, states: ex.resetStates()}
 	exchangePool.Put(ex)
 }
 
