@@ -65,6 +65,7 @@ var golden = []struct {
 	{"FeatureBreaker", abi.FeatureBreaker, `abi.Features(16)`},
 	{"FeatureMessaging", abi.FeatureMessaging, `abi.Features(32)`},
 	{"FeatureAnyInstanceResponse", abi.FeatureAnyInstanceResponse, `abi.Features(64)`},
+	{"FeatureSkipResponse", abi.FeatureSkipResponse, `abi.Features(128)`},
 
 	{"FuncEnableFeatures", abi.FuncEnableFeatures, `string("enable_features")`},
 	{"FuncGetConfig", abi.FuncGetConfig, `string("get_config")`},
@@ -422,6 +423,7 @@ var featureNames = map[string]abi.Features{
 	"breaker":               abi.FeatureBreaker,
 	"messaging":             abi.FeatureMessaging,
 	"any_instance_response": abi.FeatureAnyInstanceResponse,
+	"skip_response":         abi.FeatureSkipResponse,
 }
 
 func parseFeatures(t *testing.T, s string) abi.Features {

@@ -41,8 +41,14 @@ const (
 	// return the instance to the pool as soon as on_request returns and run
 	// on_response on any instance of the binding. The instance is then not
 	// held while the target runs. Offered by every host; a guest enables it
-	// in on_configure (the SDK does so when no response handler is set).
+	// in on_configure.
 	FeatureAnyInstanceResponse Features = 1 << 6
+	// FeatureSkipResponse: the guest has nothing to do in on_response (it
+	// exports one only because its toolchain or SDK always does), so the
+	// host does not call it and returns the instance to the pool as soon as
+	// on_request returns. Offered by every host; the SDK enables it for a
+	// plugin without a response handler.
+	FeatureSkipResponse Features = 1 << 7
 )
 
 var featureNames = []struct {
@@ -56,6 +62,7 @@ var featureNames = []struct {
 	{FeatureBreaker, "breaker"},
 	{FeatureMessaging, "messaging"},
 	{FeatureAnyInstanceResponse, "any_instance_response"},
+	{FeatureSkipResponse, "skip_response"},
 }
 
 // WithEnabled returns f with feature added.

@@ -37,7 +37,8 @@ func HandleRequest(f func(req Request, resp Response) Action) {
 // per-request state with SetRequestState instead of package variables
 // lets the host return the instance right after the request callback; its
 // response function may then run on another instance. A plugin without a
-// response function gets this for free: the SDK enables the feature.
+// response function gets this for free: the SDK enables
+// abi.FeatureSkipResponse for it, and the host does not call on_response.
 func HandleResponse(f func(req Request, resp Response)) {
 	dispatch.SetResponse(func() { f(Request{}, Response{}) })
 }

@@ -65,7 +65,7 @@ type Host struct {
 	// Offered is the feature set enable_features grants from. Default:
 	// abi.FeatureKV | abi.FeatureBufferResponse | abi.FeatureJWT |
 	// abi.FeatureRateLimit | abi.FeatureBreaker | abi.FeatureMessaging |
-	// abi.FeatureAnyInstanceResponse. The
+	// abi.FeatureAnyInstanceResponse | abi.FeatureSkipResponse. The
 	// service bits are granted only while JWT, RateLimits, Breakers and
 	// Messaging are set.
 	Offered abi.Features
@@ -157,7 +157,7 @@ func New(t testing.TB) *Host {
 		Request:  Request{Method: "GET", Path: "/", Header: http.Header{}, RemoteAddr: "192.0.2.1:41000", ID: "test-request"},
 		Response: Response{Status: 200, Header: http.Header{}, Buffered: true},
 		Offered: abi.FeatureKV | abi.FeatureBufferResponse | abi.FeatureJWT | abi.FeatureRateLimit | abi.FeatureBreaker | abi.FeatureMessaging |
-			abi.FeatureAnyInstanceResponse,
+			abi.FeatureAnyInstanceResponse | abi.FeatureSkipResponse,
 		RateLimits:  NewRateLimits(),
 		Breakers:    NewBreakers(),
 		Clock:       time.Now,

@@ -21,6 +21,7 @@ const defaultBodyReadTimeout = 10 * time.Second
 // bounded by the body limit (413) and by Config.BodyReadTimeout (408).
 func (rt *route) readBody(w http.ResponseWriter, r *http.Request, ex *engine.Exchange) *failure {
 	if r.Body == nil || r.Body == http.NoBody {
+		ex.RequestBody() // marks the (empty) body read, for on_response too
 		return nil
 	}
 	rc := http.NewResponseController(w)

@@ -94,7 +94,7 @@ func valueTypes(ts []abi.ValueType) []api.ValueType {
 // offered returns the features this host offers every plugin: the groups
 // whose services are configured.
 func (c *Config) offered() abi.Features {
-	f := abi.FeatureBufferResponse | abi.FeatureAnyInstanceResponse
+	f := abi.FeatureBufferResponse | abi.FeatureAnyInstanceResponse | abi.FeatureSkipResponse
 	for _, g := range []struct {
 		on bool
 		f  abi.Features

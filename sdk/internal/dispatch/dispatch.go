@@ -43,13 +43,13 @@ func SetRequest(f func() abi.Action) { request = f }
 func SetResponse(f func()) { response = f }
 
 // Configure runs on_configure: StatusOK when nothing is registered. A
-// plugin without a response callback keeps no state for on_response, so
-// Configure first enables abi.FeatureAnyInstanceResponse: the host then
-// returns the instance to its pool as soon as on_request returns instead of
-// holding it while the route's target runs.
+// plugin without a response callback has nothing to do in on_response, so
+// Configure first enables abi.FeatureSkipResponse: the host then does not
+// call it, and returns the instance to its pool as soon as on_request
+// returns instead of holding it while the route's target runs.
 func Configure() abi.Status {
 	if response == nil {
-		imports.EnableFeatures(abi.FeatureAnyInstanceResponse)
+		imports.EnableFeatures(abi.FeatureSkipResponse)
 	}
 	if configure == nil {
 		return abi.StatusOK
