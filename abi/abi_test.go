@@ -64,6 +64,8 @@ var golden = []struct {
 	{"FeatureRateLimit", abi.FeatureRateLimit, `abi.Features(8)`},
 	{"FeatureBreaker", abi.FeatureBreaker, `abi.Features(16)`},
 	{"FeatureMessaging", abi.FeatureMessaging, `abi.Features(32)`},
+	{"FeatureAnyInstanceResponse", abi.FeatureAnyInstanceResponse, `abi.Features(64)`},
+	{"FeatureSkipResponse", abi.FeatureSkipResponse, `abi.Features(128)`},
 
 	{"FuncEnableFeatures", abi.FuncEnableFeatures, `string("enable_features")`},
 	{"FuncGetConfig", abi.FuncGetConfig, `string("get_config")`},
@@ -79,6 +81,8 @@ var golden = []struct {
 	{"FuncGetRouteVar", abi.FuncGetRouteVar, `string("get_route_var")`},
 	{"FuncGetRemoteAddr", abi.FuncGetRemoteAddr, `string("get_remote_addr")`},
 	{"FuncGetRequestID", abi.FuncGetRequestID, `string("get_request_id")`},
+	{"FuncSetRequestState", abi.FuncSetRequestState, `string("set_request_state")`},
+	{"FuncGetRequestState", abi.FuncGetRequestState, `string("get_request_state")`},
 	{"FuncGetHeader", abi.FuncGetHeader, `string("get_header")`},
 	{"FuncGetHeaderValues", abi.FuncGetHeaderValues, `string("get_header_values")`},
 	{"FuncGetHeaderNames", abi.FuncGetHeaderNames, `string("get_header_names")`},
@@ -131,6 +135,7 @@ var golden = []struct {
 	{"MaxKVListKeys", abi.MaxKVListKeys, `int(1000)`},
 	{"MaxSubjectLen", abi.MaxSubjectLen, `int(256)`},
 	{"MaxMessageBytes", abi.MaxMessageBytes, `int(1048576)`},
+	{"MaxRequestStateLen", abi.MaxRequestStateLen, `int(256)`},
 }
 
 // goldenHostFunctions is abi.HostFunctions written out, in order.
@@ -150,6 +155,8 @@ var goldenHostFunctions = []string{
 	"get_route_var i32,i32,i32,i32->i64",
 	"get_remote_addr i32,i32->i32",
 	"get_request_id i32,i32->i32",
+	"set_request_state i32,i32->i32",
+	"get_request_state i32,i32->i32",
 
 	"get_header i32,i32,i32,i32,i32->i64",
 	"get_header_values i32,i32,i32,i32,i32->i64",
@@ -409,12 +416,14 @@ func TestEnumStrings(t *testing.T) {
 
 // featureNames pins the names Features.String uses.
 var featureNames = map[string]abi.Features{
-	"kv":              abi.FeatureKV,
-	"buffer_response": abi.FeatureBufferResponse,
-	"jwt":             abi.FeatureJWT,
-	"rate_limit":      abi.FeatureRateLimit,
-	"breaker":         abi.FeatureBreaker,
-	"messaging":       abi.FeatureMessaging,
+	"kv":                    abi.FeatureKV,
+	"buffer_response":       abi.FeatureBufferResponse,
+	"jwt":                   abi.FeatureJWT,
+	"rate_limit":            abi.FeatureRateLimit,
+	"breaker":               abi.FeatureBreaker,
+	"messaging":             abi.FeatureMessaging,
+	"any_instance_response": abi.FeatureAnyInstanceResponse,
+	"skip_response":         abi.FeatureSkipResponse,
 }
 
 func parseFeatures(t *testing.T, s string) abi.Features {

@@ -36,6 +36,19 @@ const (
 	// enabling it and return StatusUnsupported without it. What a plugin
 	// may publish or request is still limited by its binding's grants.
 	FeatureMessaging Features = 1 << 5
+	// FeatureAnyInstanceResponse: the guest keeps no per-request state in
+	// instance memory between on_request and on_response, so the host may
+	// return the instance to the pool as soon as on_request returns and run
+	// on_response on any instance of the binding. The instance is then not
+	// held while the target runs. Offered by every host; a guest enables it
+	// in on_configure.
+	FeatureAnyInstanceResponse Features = 1 << 6
+	// FeatureSkipResponse: the guest has nothing to do in on_response (it
+	// exports one only because its toolchain or SDK always does), so the
+	// host does not call it and returns the instance to the pool as soon as
+	// on_request returns. Offered by every host; the SDK enables it for a
+	// plugin without a response handler.
+	FeatureSkipResponse Features = 1 << 7
 )
 
 var featureNames = []struct {
@@ -48,6 +61,8 @@ var featureNames = []struct {
 	{FeatureRateLimit, "rate_limit"},
 	{FeatureBreaker, "breaker"},
 	{FeatureMessaging, "messaging"},
+	{FeatureAnyInstanceResponse, "any_instance_response"},
+	{FeatureSkipResponse, "skip_response"},
 }
 
 // WithEnabled returns f with feature added.

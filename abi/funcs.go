@@ -54,6 +54,14 @@ const (
 	// FuncGetRequestID writes the request ID (buf_limit protocol).
 	//	(func (param $buf i32) (param $buf_limit i32) (result i32))
 	FuncGetRequestID = "get_request_id"
+	// FuncSetRequestState keeps up to MaxRequestStateLen bytes for this
+	// plugin's on_response of the same request, whichever instance runs it.
+	//	(func (param $state i32) (param $state_len i32) (result i32))
+	FuncSetRequestState = "set_request_state"
+	// FuncGetRequestState writes the bytes set_request_state kept for this
+	// plugin and request (buf_limit protocol); 0 when none.
+	//	(func (param $buf i32) (param $buf_limit i32) (result i32))
+	FuncGetRequestState = "get_request_state"
 
 	// FuncGetHeader writes the first value of a header; returns FoundLen.
 	//	(func (param $kind i32) (param $name i32) (param $name_len i32) (param $buf i32) (param $buf_limit i32) (result i64))
@@ -233,6 +241,8 @@ var HostFunctions = []Signature{
 	sig(FuncGetRouteVar, ri64, I32, I32, I32, I32),
 	sig(FuncGetRemoteAddr, ri32, I32, I32),
 	sig(FuncGetRequestID, ri32, I32, I32),
+	sig(FuncSetRequestState, ri32, I32, I32),
+	sig(FuncGetRequestState, ri32, I32, I32),
 
 	sig(FuncGetHeader, ri64, I32, I32, I32, I32, I32),
 	sig(FuncGetHeaderValues, ri64, I32, I32, I32, I32, I32),
@@ -293,4 +303,7 @@ const (
 	// headers) msg_publish, msg_request and msg_respond accept; larger →
 	// StatusTooLarge.
 	MaxMessageBytes = 1 << 20
+	// MaxRequestStateLen is the most set_request_state keeps; longer →
+	// StatusTooLarge.
+	MaxRequestStateLen = 256
 )

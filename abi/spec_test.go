@@ -373,7 +373,8 @@ func TestSpecNamesLimitsAndVersion(t *testing.T) {
 	sp := readSpec(t)
 	limits := strings.Join(sp.parts["8. Limits"], "\n")
 	for name, v := range map[string]int{"MaxKVKeyLen": abi.MaxKVKeyLen, "MaxKVListKeys": abi.MaxKVListKeys,
-		"MaxSubjectLen": abi.MaxSubjectLen, "MaxMessageBytes": abi.MaxMessageBytes} {
+		"MaxSubjectLen": abi.MaxSubjectLen, "MaxMessageBytes": abi.MaxMessageBytes,
+		"MaxRequestStateLen": abi.MaxRequestStateLen} {
 		if !regexp.MustCompile(strconv.Itoa(v) + `\b[^|\n]*` + name).MatchString(limits) {
 			t.Errorf("SPEC.md 8. Limits does not give %s as %d", name, v)
 		}

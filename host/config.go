@@ -161,6 +161,10 @@ type ServerConfig struct {
 	ReadTimeout       Duration `json:"read_timeout,omitempty"`
 	WriteTimeout      Duration `json:"write_timeout,omitempty"`
 	IdleTimeout       Duration `json:"idle_timeout,omitempty"`
+	// BodyReadTimeout bounds reading the request body of a route whose
+	// plugins may read it, which hostd does before any plugin runs (408
+	// body_timeout beyond). Default "10s".
+	BodyReadTimeout Duration `json:"body_read_timeout,omitempty"`
 	// MaxHeaderBytes bounds the request line plus headers; beyond, the
 	// answer is 431. Default 64 KiB (net/http allows 4 KiB of slack).
 	MaxHeaderBytes int `json:"max_header_bytes,omitempty"`

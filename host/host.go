@@ -185,7 +185,8 @@ func (h *Host) startEngine(ctx context.Context) error {
 	// Start started the bus before the engine: routes with a nats target
 	// send their requests through it.
 	h.plane = dataplane.New(dataplane.Config{Engine: h.eng, Wasm: h.reg.Wasm, Metrics: h.metrics,
-		Logger: h.log, MaxBodyBytes: l.MaxBodyBytes, NATS: h.bus, Client: h.clientPolicy()})
+		Logger: h.log, MaxBodyBytes: l.MaxBodyBytes, NATS: h.bus, Client: h.clientPolicy(),
+		BodyReadTimeout: time.Duration(h.cfg.Server.BodyReadTimeout)})
 	h.metrics.WatchSandbox(h.quarantinedMetrics, h.capacityMetrics)
 	return nil
 }

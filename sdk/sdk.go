@@ -26,10 +26,19 @@ func HandleRequest(f func(req Request, resp Response) Action) {
 }
 
 // HandleResponse registers the function the host calls once per request
-// after the target produced a response (on_response), on the same instance
-// that ran the request callback. It may change the response status and
-// headers, and the body when the body is buffered (see
+// after the target produced a response (on_response). It may change the
+// response status and headers, and the body when the body is buffered (see
 // abi.FeatureBufferResponse). Call it from init.
+//
+// By default it runs on the instance that ran the request callback, which
+// the host then holds while the route's target runs: a slow target holds
+// one instance of the plugin per request in flight. A plugin that enables
+// abi.FeatureAnyInstanceResponse in its configure function and keeps its
+// per-request state with SetRequestState instead of package variables
+// lets the host return the instance right after the request callback; its
+// response function may then run on another instance. A plugin without a
+// response function gets this for free: the SDK enables
+// abi.FeatureSkipResponse for it, and the host does not call on_response.
 func HandleResponse(f func(req Request, resp Response)) {
 	dispatch.SetResponse(func() { f(Request{}, Response{}) })
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hostd/hostd/abi"
 	"github.com/hostd/hostd/sdk"
 	jsonconfig "github.com/hostd/hostd/sdk/config"
 )
@@ -38,6 +39,7 @@ const defaultDenyStatus = 403
 // configuration is cleared, so a rejected instance never filters.
 func configure(raw []byte) error {
 	cfg = filterConfig{}
+	sdk.EnableFeatures(abi.FeatureAnyInstanceResponse)
 	c, err := parse(raw)
 	if err != nil {
 		return errors.New("headerfilter: configuration: " + err.Error())

@@ -19,7 +19,10 @@ func init() {
 
 func main() {}
 
-// cfg is parsed once per instance, in on_configure.
+// cfg is parsed once per instance, in on_configure. It is the only state:
+// onResponse needs nothing from onRequest, so configure enables
+// abi.FeatureAnyInstanceResponse and the host does not hold an instance
+// while the target runs.
 var cfg filterConfig
 
 // onRequest denies or passes the request, setting request headers first.

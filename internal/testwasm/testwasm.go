@@ -144,4 +144,19 @@ var (
 	// then tries kv_cas on a new key; answers "put=S cas=C n=N". Generated
 	// from testdata/kvfill.wat by gen.sh.
 	KVFill = Get("kvfill")
+
+	// BodyEcho: a handler answering 200 with the request body (get_body),
+	// or 500 with '0'+status when get_body fails. Generated from
+	// testdata/bodyecho.wat by gen.sh.
+	BodyEcho = Get("bodyecho")
+
+	// Pass: a filter whose on_request continues; no on_response. Generated
+	// from testdata/pass.wat by gen.sh.
+	Pass = Get("pass")
+
+	// ReqState: a filter with any_instance_response that keeps "kept" with
+	// set_request_state in on_request (trapping if it finds state already)
+	// and adds it as response header X-State in on_response. Generated from
+	// testdata/reqstate.wat by gen.sh.
+	ReqState = Get("reqstate")
 )

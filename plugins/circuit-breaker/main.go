@@ -10,12 +10,21 @@
 // yet the breaker counts the status like any other (a 401 is a success
 // unless failure_status lists it). The ABI does not tell who produced a
 // response. Put the breaker after the filters that deny requests.
+//
+// The filter keeps no per-request state in instance memory: on_request
+// keeps the admission time with sdk.SetRequestState, and the filter enables
+// abi.FeatureAnyInstanceResponse, so the host returns its instance to the
+// pool while the upstream runs (a slow upstream, which is what a breaker
+// guards against, must not exhaust the breaker's instances) and runs
+// on_response on any instance.
 package main
 
 import (
+	"encoding/binary"
 	"errors"
 	"time"
 
+	"github.com/hostd/hostd/abi"
 	"github.com/hostd/hostd/sdk"
 )
 
@@ -33,14 +42,6 @@ var (
 	breaker *sdk.Breaker
 )
 
-// An instance runs on_request and on_response of one request before it
-// serves another, so these package variables are per-request state. They
-// are reset at the start of every on_request.
-var (
-	admitted bool      // the breaker admitted the current request
-	started  time.Time // when it was admitted
-)
-
 // warnedFailOpen keeps a host without breakers from filling the log.
 var warnedFailOpen bool
 
@@ -48,7 +49,8 @@ var warnedFailOpen bool
 // error the previous configuration is cleared, so a rejected instance
 // never filters.
 func configure(raw []byte) error {
-	cfg, breaker, admitted = breakerConfig{}, nil, false
+	cfg, breaker = breakerConfig{}, nil
+	sdk.EnableFeatures(abi.FeatureAnyInstanceResponse)
 	c, err := parse(raw)
 	if err != nil {
 		return errors.New("circuit-breaker: configuration: " + err.Error())
@@ -69,9 +71,10 @@ func configure(raw []byte) error {
 }
 
 // onRequest lets the request through while the breaker admits it and
-// answers with the fallback otherwise.
+// answers with the fallback otherwise. An admitted request's admission time
+// is its request state (8 bytes, Unix nanoseconds); a request without one
+// was not admitted.
 func onRequest(_ sdk.Request, resp sdk.Response) sdk.Action {
-	admitted = false
 	if breaker == nil {
 		return sdk.Continue
 	}
@@ -88,7 +91,11 @@ func onRequest(_ sdk.Request, resp sdk.Response) sdk.Action {
 		sendFallback(resp, retryAfter)
 		return sdk.Respond
 	}
-	admitted, started = true, sdk.Now()
+	var st [8]byte
+	binary.LittleEndian.PutUint64(st[:], uint64(sdk.Now().UnixNano()))
+	if err := sdk.SetRequestState(st[:]); err != nil {
+		sdk.Error("circuit-breaker: keep request state: " + err.Error())
+	}
 	return sdk.Continue
 }
 
@@ -112,10 +119,11 @@ func sendFallback(resp sdk.Response, retryAfter time.Duration) {
 
 // onResponse reports the outcome of a request the breaker admitted.
 func onResponse(_ sdk.Request, resp sdk.Response) {
-	if !admitted {
-		return
+	st := sdk.RequestState()
+	if len(st) != 8 || breaker == nil {
+		return // not admitted
 	}
-	admitted = false
+	started := time.Unix(0, int64(binary.LittleEndian.Uint64(st)))
 	latency := sdk.Now().Sub(started)
 	if latency < 0 {
 		latency = 0

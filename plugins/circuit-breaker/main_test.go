@@ -35,7 +35,7 @@ func configured(t *testing.T, clk *clock, config string) *sdktest.Host {
 // was let through.
 func serve(t *testing.T, h *sdktest.Host, status int) bool {
 	t.Helper()
-	h.Sent = false
+	h.Sent, h.RequestState = false, nil // a new request
 	h.Response = sdktest.Response{Status: 200, Header: http.Header{}, Buffered: true}
 	a := h.CallRequest()
 	passed := a == abi.ActionContinue && !h.Sent
@@ -226,7 +226,7 @@ func TestFallbackNotReported(t *testing.T) {
 	h := configured(t, clk, `{"name": "api", "consecutive_failures": 1, "open_for": "1s"}`)
 	serveAll(t, h, 500)
 	wantOpenResponse(t, h, "1")
-	if admitted {
+	if h.RequestState != nil {
 		t.Error("a rejected request is marked admitted")
 	}
 	clk.advance(time.Second)
@@ -301,5 +301,35 @@ func TestRejectedConfigClearsPrevious(t *testing.T) {
 	h.CallConfigure()
 	if breaker != nil || cfg.name != "" {
 		t.Errorf("configuration kept after rejection: %+v", cfg)
+	}
+}
+
+// TestResponseOnAnotherInstance checks that the filter asks for
+// any_instance_response and that on_response on another instance, which
+// sees only the request state, reports the outcome of the request.
+func TestResponseOnAnotherInstance(t *testing.T) {
+	const config = `{"name": "api", "consecutive_failures": 1, "open_for": "1m"}`
+	clk := newClock()
+	h1 := configured(t, clk, config)
+	if !h1.Enabled.IsEnabled(abi.FeatureAnyInstanceResponse) {
+		t.Fatalf("features %v: any_instance_response not enabled", h1.Enabled)
+	}
+	h2 := configured(t, clk, config)
+	h2.Breakers = h1.Breakers
+	h1.Response = sdktest.Response{Status: 200, Header: http.Header{}, Buffered: true}
+	if a := h1.CallRequest(); a != abi.ActionContinue || h1.Sent {
+		t.Fatalf("action %v sent %v", a, h1.Sent)
+	}
+	h2.RequestState = h1.RequestState
+	h2.Response = sdktest.Response{Status: 500, Header: http.Header{}, Buffered: true}
+	h2.CallResponse()
+	wantState(t, h1, "api", abi.BreakerOpen)
+	// on_response without an admission (state) reports nothing.
+	h3 := configured(t, clk, `{"name": "other", "consecutive_failures": 1}`)
+	h3.Breakers = h1.Breakers
+	h3.Response = sdktest.Response{Status: 500, Header: http.Header{}, Buffered: true}
+	h3.CallResponse()
+	if a := h3.CallRequest(); a != abi.ActionContinue || h3.Sent {
+		t.Fatalf("breaker other opened by a report without admission: action %v", a)
 	}
 }

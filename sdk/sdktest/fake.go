@@ -141,6 +141,20 @@ func (f fake) GetRequestID(buf []byte) uint32 {
 	return put(buf, f.h.Request.ID)
 }
 
+func (f fake) SetRequestState(s []byte) abi.Status {
+	f.h.need("set_request_state", reqPhases...)
+	if len(s) > abi.MaxRequestStateLen {
+		return abi.StatusTooLarge
+	}
+	f.h.RequestState = append([]byte(nil), s...)
+	return abi.StatusOK
+}
+
+func (f fake) GetRequestState(buf []byte) uint32 {
+	f.h.need("get_request_state", reqPhases...)
+	return put(buf, string(f.h.RequestState))
+}
+
 func (f fake) GetStatus() uint32 {
 	f.h.need("get_status", reqPhases...)
 	return uint32(f.h.Response.Status)

@@ -56,10 +56,16 @@ type Host struct {
 	Response Response
 	// Sent is true once the guest called send_response.
 	Sent bool
+	// RequestState is what the guest kept with set_request_state for this
+	// request; get_request_state returns it. The host keeps it for one
+	// request: clear it (or use a new Host) to simulate the next request, or
+	// copy it to another Host to simulate on_response on another instance.
+	RequestState []byte
 
 	// Offered is the feature set enable_features grants from. Default:
 	// abi.FeatureKV | abi.FeatureBufferResponse | abi.FeatureJWT |
-	// abi.FeatureRateLimit | abi.FeatureBreaker | abi.FeatureMessaging. The
+	// abi.FeatureRateLimit | abi.FeatureBreaker | abi.FeatureMessaging |
+	// abi.FeatureAnyInstanceResponse | abi.FeatureSkipResponse. The
 	// service bits are granted only while JWT, RateLimits, Breakers and
 	// Messaging are set.
 	Offered abi.Features
@@ -147,10 +153,11 @@ type LogLine struct {
 func New(t testing.TB) *Host {
 	t.Helper()
 	h := &Host{
-		Config:      []byte("{}"),
-		Request:     Request{Method: "GET", Path: "/", Header: http.Header{}, RemoteAddr: "192.0.2.1:41000", ID: "test-request"},
-		Response:    Response{Status: 200, Header: http.Header{}, Buffered: true},
-		Offered:     abi.FeatureKV | abi.FeatureBufferResponse | abi.FeatureJWT | abi.FeatureRateLimit | abi.FeatureBreaker | abi.FeatureMessaging,
+		Config:   []byte("{}"),
+		Request:  Request{Method: "GET", Path: "/", Header: http.Header{}, RemoteAddr: "192.0.2.1:41000", ID: "test-request"},
+		Response: Response{Status: 200, Header: http.Header{}, Buffered: true},
+		Offered: abi.FeatureKV | abi.FeatureBufferResponse | abi.FeatureJWT | abi.FeatureRateLimit | abi.FeatureBreaker | abi.FeatureMessaging |
+			abi.FeatureAnyInstanceResponse | abi.FeatureSkipResponse,
 		RateLimits:  NewRateLimits(),
 		Breakers:    NewBreakers(),
 		Clock:       time.Now,

@@ -80,6 +80,7 @@ func (p *Plane) buildRoute(ctx context.Context, g *Generation, in RouteInput, us
 		g.pools = append(g.pools, sp)
 		g.routesOf[sp] = append(g.routesOf[sp], in.Route.ID)
 		rt.chain = append(rt.chain, element{pool: sp.pool, failOpen: b.FailOpen})
+		rt.readsBody = rt.readsBody || sp.pool.Module().ReadsRequestBody()
 	}
 	return rt, nil
 }

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hostd/hostd/host/internal/engine"
 	"github.com/hostd/hostd/host/internal/metrics"
@@ -35,6 +36,9 @@ type Config struct {
 	Logger  *slog.Logger
 	// MaxBodyBytes bounds request bodies (413 beyond). Default 8 MiB.
 	MaxBodyBytes int64
+	// BodyReadTimeout bounds reading the request body of a route whose
+	// plugins may read it (408 body_timeout beyond). Default 10 s.
+	BodyReadTimeout time.Duration
 	// NATS sends the requests of routes with a nats target. Nil makes
 	// such routes unavailable (503 route_unavailable).
 	NATS Requester
@@ -61,6 +65,9 @@ func New(cfg Config) *Plane {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 8 << 20
+	}
+	if cfg.BodyReadTimeout <= 0 {
+		cfg.BodyReadTimeout = defaultBodyReadTimeout
 	}
 	return &Plane{cfg: cfg, log: cfg.Logger, pools: map[poolKey]*sharedPool{}, ids: newRequestIDs(),
 		upstreams: map[string]*upstream.Upstream{}}

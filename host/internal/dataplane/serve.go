@@ -17,15 +17,25 @@ import (
 )
 
 // route runs one route's chain: on_request of each element in order until
-// one responds, then on_response in reverse on the same instances.
+// one responds, then the target, then on_response in reverse.
+//
+// Instance lifetime: an instance is checked out only for its plugin's own
+// callbacks. It goes back to the pool as soon as its on_request returns,
+// unless the plugin exports on_response without enabling
+// FeatureAnyInstanceResponse (ABI §5.2): only then is it held across the
+// rest of the chain and the target. A request body that a plugin may read
+// is read before any instance is taken (readBody).
 type route struct {
 	id    string
 	p     *Plane
 	chain []element // filters, then the handler (if the target is a plugin)
-	up    *upstream.Upstream
-	nats  *natsTarget
-	obs   *metrics.RouteObserver
-	logl  *rate.Limiter // plugin failure warnings: a failing plugin must not flood the log
+	// readsBody is set when a plugin of the chain imports get_body or
+	// write_body.
+	readsBody bool
+	up        *upstream.Upstream
+	nats      *natsTarget
+	obs       *metrics.RouteObserver
+	logl      *rate.Limiter // plugin failure warnings: a failing plugin must not flood the log
 	// maxBody bounds request bodies: the route's max_body_bytes, at most
 	// the plane's MaxBodyBytes.
 	maxBody int64
@@ -33,8 +43,10 @@ type route struct {
 
 // element is one binding of a route's chain.
 type element struct {
-	pool     *engine.Pool
-	failOpen bool // a failing filter is skipped instead of failing the request
+	pool *engine.Pool
+	// failOpen skips the filter when the plugin itself fails (a trap, its
+	// deadline, its memory); capacity failures still fail the request.
+	failOpen bool
 }
 
 // failure is why a request did not get the plugins' response.
@@ -66,9 +78,17 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer ex.Release()
 	var buf [8]held
 	insts := buf[:0]
-	f := rt.run(r.Context(), ex, &insts)
+	var f *failure
+	if rt.readsBody {
+		f = rt.readBody(w, r, ex)
+	}
+	if f == nil {
+		f = rt.run(r.Context(), ex, &insts)
+	}
 	for _, h := range insts {
-		h.inst.Release()
+		if h.inst != nil {
+			h.inst.Release()
+		}
 	}
 	status := ex.Status
 	if f != nil {
@@ -82,15 +102,18 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// held is an instance whose on_request ran, kept for on_response.
+// held is an element whose on_request ran and whose plugin exports
+// on_response. inst is the instance kept for on_response, or nil when the
+// instance went back to the pool and on_response may run on any.
 type held struct {
 	inst *engine.Instance
 	el   element
+	idx  int // the element's position in the chain
 }
 
 func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]held) *failure {
 	responded := false
-	for _, el := range rt.chain {
+	for idx, el := range rt.chain {
 		inst, err := el.pool.Get(ctx)
 		if err != nil {
 			if f := rt.filterFailed(ctx, el, "acquire", err); f != nil {
@@ -98,6 +121,7 @@ func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]held) *f
 			}
 			continue
 		}
+		ex.AtElement(idx)
 		act, err := inst.OnRequest(ctx, ex)
 		if err != nil {
 			inst.Release()
@@ -106,7 +130,15 @@ func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]held) *f
 			}
 			continue
 		}
-		*insts = append(*insts, held{inst, el})
+		switch {
+		case inst.KeepForResponse():
+			*insts = append(*insts, held{inst, el, idx})
+		case inst.NeedsResponse():
+			*insts = append(*insts, held{nil, el, idx})
+			inst.Release()
+		default:
+			inst.Release()
+		}
 		if ex.TooLarge {
 			return tooLarge()
 		}
@@ -132,11 +164,8 @@ func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]held) *f
 			message: "the route's handler finished without producing a response"}
 	}
 	for i := len(*insts) - 1; i >= 0; i-- {
-		h := (*insts)[i]
-		if err := h.inst.OnResponse(ctx, ex); err != nil {
-			if f := rt.filterFailed(ctx, h.el, "on_response", err); f != nil {
-				return f
-			}
+		if f := rt.onResponse(ctx, ex, (*insts)[i]); f != nil {
+			return f
 		}
 	}
 	if ex.TooLarge {
@@ -145,11 +174,32 @@ func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]held) *f
 	return nil
 }
 
+// onResponse runs h's on_response on its kept instance, or on one taken
+// from the pool for the call.
+func (rt *route) onResponse(ctx context.Context, ex *engine.Exchange, h held) *failure {
+	inst := h.inst
+	if inst == nil {
+		var err error
+		if inst, err = h.el.pool.Get(ctx); err != nil {
+			return rt.filterFailed(ctx, h.el, "acquire", err)
+		}
+		defer inst.Release()
+	}
+	ex.AtElement(h.idx)
+	if err := inst.OnResponse(ctx, ex); err != nil {
+		return rt.filterFailed(ctx, h.el, "on_response", err)
+	}
+	return nil
+}
+
 // filterFailed decides what a plugin failure does to the request: nil when
-// the element fails open (it is skipped, and logged), else the failure.
+// the element fails open and the failure is the plugin's own (it is
+// skipped, and logged), else the failure. Capacity failures (busy,
+// quarantined, the host's budgets, a closed pool) never open a filter: a
+// client that can exhaust a pool must not thereby get past it.
 func (rt *route) filterFailed(ctx context.Context, el element, phase string, err error) *failure {
 	f := pluginFailure(el.pool.Binding(), phase, err)
-	if !el.failOpen || ctx.Err() != nil {
+	if !el.failOpen || ctx.Err() != nil || !engine.IsPluginFault(err) {
 		return f
 	}
 	if !rt.logl.Allow() {
@@ -174,6 +224,11 @@ func pluginFailure(b engine.Binding, phase string, err error) *failure {
 	case errors.Is(err, engine.ErrBusy):
 		f.status, f.code, f.message = http.StatusServiceUnavailable, "plugin_busy",
 			"plugin "+b.Plugin+" is at its instance limit; retry shortly"
+		f.retryAfter = time.Second
+	case errors.Is(err, engine.ErrClosed):
+		f.status, f.code, f.message = http.StatusServiceUnavailable, "not_ready",
+			"hostd is stopping or replacing this route's plugins; retry shortly"
+		f.retryAfter = time.Second
 	case errors.Is(err, engine.ErrQuarantined):
 		f.status, f.code, f.message = http.StatusServiceUnavailable, "plugin_quarantined",
 			"plugin "+b.Plugin+" is quarantined after repeated failures; GET /v1/plugins/"+b.Plugin+" on the admin API says why"

@@ -55,3 +55,20 @@ var (
 	// after repeated failures; see Pool.Health.
 	ErrQuarantined = errors.New("engine: plugin quarantined after repeated failures")
 )
+
+// IsPluginFault reports whether err is a failure of the plugin itself — a
+// trap or exit, a deadline, its memory or stack limit, a configuration its
+// new instance rejected — as opposed to a lack of capacity (busy,
+// quarantined, the host's budgets), a closed pool or a canceled call. Only
+// a plugin fault may let a request skip a filter that fails open: a client
+// can cause capacity failures at will (by holding connections), and a
+// quarantine turns the plugin's recent faults into a refusal of everyone.
+func IsPluginFault(err error) bool {
+	switch {
+	case errors.Is(err, ErrBusy), errors.Is(err, ErrQuarantined), errors.Is(err, ErrOverloaded),
+		errors.Is(err, ErrClosed), errors.Is(err, ErrCanceled):
+		return false
+	}
+	return errors.Is(err, ErrTrap) || errors.Is(err, ErrTimeout) || errors.Is(err, ErrMemoryLimit) ||
+		errors.Is(err, ErrConfigRejected)
+}

@@ -37,7 +37,7 @@ type Exchange struct {
 
 	reqBody     []byte
 	reqBodyRead bool
-	reqBodyErr  bool
+	reqBodyErr  error
 	// ReqBodyChanged is set when a plugin replaced the request body.
 	ReqBodyChanged bool
 	// TooLarge is set when a body was over MaxBody; the data plane answers 413.
@@ -47,6 +47,10 @@ type Exchange struct {
 	// reqAdded and respAdded are what plugins have added to the request
 	// and the response header map (Config.MaxPluginHeaders).
 	reqAdded, respAdded headerBudget
+	// elem is the chain element whose callback runs (AtElement); states
+	// is what elements kept with set_request_state.
+	elem   int
+	states []requestState
 }
 
 type bufferFeature struct{ response bool }
@@ -75,7 +79,7 @@ func (ex *Exchange) Release() {
 		ex.Header = http.Header{}
 	}
 	clear(ex.Header)
-	*ex = Exchange{Header: ex.Header, Body: ex.Body}
+	*ex = Exchange{Header: ex.Header, Body: ex.Body, states: ex.resetStates()}
 	exchangePool.Put(ex)
 }
 
@@ -98,7 +102,7 @@ func (ex *Exchange) RequestBody() ([]byte, abi.Status) {
 			case isMaxBytes(err) || (err == nil && int64(len(b)) > ex.MaxBody):
 				ex.TooLarge = true
 			case err != nil:
-				ex.reqBodyErr = true
+				ex.reqBodyErr = err
 			default:
 				ex.reqBody = b
 				ex.Request.Body = io.NopCloser(bytes.NewReader(b))
@@ -108,11 +112,14 @@ func (ex *Exchange) RequestBody() ([]byte, abi.Status) {
 	switch {
 	case ex.TooLarge:
 		return nil, abi.StatusTooLarge
-	case ex.reqBodyErr:
+	case ex.reqBodyErr != nil:
 		return nil, abi.StatusUnavailable
 	}
 	return ex.reqBody, abi.StatusOK
 }
+
+// RequestBodyErr returns why reading the request body failed, if it did.
+func (ex *Exchange) RequestBodyErr() error { return ex.reqBodyErr }
 
 func (ex *Exchange) setRequestBody(b []byte) {
 	ex.reqBodyRead = true

@@ -21,14 +21,16 @@ var hostFuncs = map[string]api.GoModuleFunc{
 	abi.FuncNow:            now,
 	abi.FuncRandom:         random,
 
-	abi.FuncGetMethod:     getMethod,
-	abi.FuncGetPath:       getPath,
-	abi.FuncSetPath:       setPath,
-	abi.FuncGetQuery:      getQuery,
-	abi.FuncSetQuery:      setQuery,
-	abi.FuncGetRouteVar:   getRouteVar,
-	abi.FuncGetRemoteAddr: getRemoteAddr,
-	abi.FuncGetRequestID:  getRequestID,
+	abi.FuncGetMethod:       getMethod,
+	abi.FuncGetPath:         getPath,
+	abi.FuncSetPath:         setPath,
+	abi.FuncGetQuery:        getQuery,
+	abi.FuncSetQuery:        setQuery,
+	abi.FuncGetRouteVar:     getRouteVar,
+	abi.FuncGetRemoteAddr:   getRemoteAddr,
+	abi.FuncGetRequestID:    getRequestID,
+	abi.FuncSetRequestState: setRequestState,
+	abi.FuncGetRequestState: getRequestState,
 
 	abi.FuncGetHeader:       getHeader,
 	abi.FuncGetHeaderValues: getHeaderValues,
@@ -92,7 +94,7 @@ func valueTypes(ts []abi.ValueType) []api.ValueType {
 // offered returns the features this host offers every plugin: the groups
 // whose services are configured.
 func (c *Config) offered() abi.Features {
-	f := abi.FeatureBufferResponse
+	f := abi.FeatureBufferResponse | abi.FeatureAnyInstanceResponse | abi.FeatureSkipResponse
 	for _, g := range []struct {
 		on bool
 		f  abi.Features

@@ -27,7 +27,7 @@ import (
 
 var fuzzGroups = map[string][]string{
 	"core":    {abi.FuncEnableFeatures, abi.FuncGetConfig, abi.FuncLog, abi.FuncLogEnabled, abi.FuncNow, abi.FuncRandom},
-	"request": {abi.FuncGetMethod, abi.FuncGetPath, abi.FuncSetPath, abi.FuncGetQuery, abi.FuncSetQuery, abi.FuncGetRouteVar, abi.FuncGetRemoteAddr, abi.FuncGetRequestID, abi.FuncGetStatus, abi.FuncSetStatus, abi.FuncSendResponse},
+	"request": {abi.FuncGetMethod, abi.FuncGetPath, abi.FuncSetPath, abi.FuncGetQuery, abi.FuncSetQuery, abi.FuncGetRouteVar, abi.FuncGetRemoteAddr, abi.FuncGetRequestID, abi.FuncGetStatus, abi.FuncSetStatus, abi.FuncSendResponse, abi.FuncSetRequestState, abi.FuncGetRequestState},
 	"headers": {abi.FuncGetHeader, abi.FuncGetHeaderValues, abi.FuncGetHeaderNames, abi.FuncSetHeader, abi.FuncAddHeader, abi.FuncRemoveHeader},
 	"body":    {abi.FuncGetBody, abi.FuncSetBody, abi.FuncWriteBody},
 	"kv":      {abi.FuncKVGet, abi.FuncKVPut, abi.FuncKVCAS, abi.FuncKVDelete, abi.FuncKVList},
@@ -84,14 +84,16 @@ var fuzzSpecs = func() map[string]fuzzSpec {
 		abi.FuncNow:            plain(),
 		abi.FuncRandom:         {fill: true},
 
-		abi.FuncGetMethod:     bufOut(0, 1, packLen),
-		abi.FuncGetPath:       bufOut(0, 1, packLen),
-		abi.FuncSetPath:       statusFn(r{0, 1}),
-		abi.FuncGetQuery:      bufOut(0, 1, packLen),
-		abi.FuncSetQuery:      statusFn(r{0, 1}),
-		abi.FuncGetRouteVar:   bufOut(2, 3, packFound, r{0, 1}),
-		abi.FuncGetRemoteAddr: bufOut(0, 1, packLen),
-		abi.FuncGetRequestID:  bufOut(0, 1, packLen),
+		abi.FuncGetMethod:       bufOut(0, 1, packLen),
+		abi.FuncGetPath:         bufOut(0, 1, packLen),
+		abi.FuncSetPath:         statusFn(r{0, 1}),
+		abi.FuncGetQuery:        bufOut(0, 1, packLen),
+		abi.FuncSetQuery:        statusFn(r{0, 1}),
+		abi.FuncGetRouteVar:     bufOut(2, 3, packFound, r{0, 1}),
+		abi.FuncGetRemoteAddr:   bufOut(0, 1, packLen),
+		abi.FuncGetRequestID:    bufOut(0, 1, packLen),
+		abi.FuncSetRequestState: statusFn(r{0, 1}),
+		abi.FuncGetRequestState: bufOut(0, 1, packLen),
 
 		abi.FuncGetHeader:       bufOut(3, 4, packFound, r{1, 2}),
 		abi.FuncGetHeaderValues: bufOut(3, 4, packCount, r{1, 2}),

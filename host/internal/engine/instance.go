@@ -200,6 +200,21 @@ func (i *Instance) OnResponse(ctx context.Context, ex *Exchange) error {
 	return i.call(ctx, ex, phaseResponse, i.onResponse)
 }
 
+// KeepForResponse reports whether the instance must stay checked out
+// until the request's on_response: it exports on_response and enabled
+// neither FeatureAnyInstanceResponse nor FeatureSkipResponse. Otherwise the
+// caller may Release it right after on_request, and run on_response (if
+// NeedsResponse) on any instance of the pool.
+func (i *Instance) KeepForResponse() bool {
+	return i.onResponse != nil && i.features&(abi.FeatureAnyInstanceResponse|abi.FeatureSkipResponse) == 0
+}
+
+// NeedsResponse reports whether on_response must run for the request: the
+// guest exports it and did not enable FeatureSkipResponse.
+func (i *Instance) NeedsResponse() bool {
+	return i.onResponse != nil && !i.features.IsEnabled(abi.FeatureSkipResponse)
+}
+
 // OnMessage runs on_message for msg with its own deadline and returns the
 // guest's status. A guest without on_message fails with ErrNoMessageExport
 // (the instance stays usable). On other errors the instance is dead and

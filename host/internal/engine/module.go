@@ -28,10 +28,19 @@ type Module struct {
 	minPages uint32 // initial memory, prepaid from the memory budget per instance
 
 	hasInit, hasConfigure, hasMessage bool
+	// readsBody is set when the module imports get_body or write_body,
+	// the functions that may need the client's request body.
+	readsBody bool
 }
 
 // HandlesMessages reports whether the module exports on_message.
 func (m *Module) HandlesMessages() bool { return m.hasMessage }
+
+// ReadsRequestBody reports whether the module imports a function that may
+// read the client's request body (get_body, write_body). The data plane
+// reads such a route's body before it takes any instance, so that no host
+// call waits on the client.
+func (m *Module) ReadsRequestBody() bool { return m.readsBody }
 
 // SHA256 returns the hex sha256 of the module's bytes.
 func (m *Module) SHA256() string { return m.sha }
@@ -211,6 +220,12 @@ func (m *Module) validate() error {
 	_, m.hasInit = exports[abi.InitializeExport]
 	_, m.hasConfigure = exports[abi.ExportOnConfigure]
 	_, m.hasMessage = exports[abi.ExportOnMessage]
+	for _, im := range m.compiled.ImportedFunctions() {
+		mod, name, _ := im.Import()
+		if mod == abi.ModuleName && (name == abi.FuncGetBody || name == abi.FuncWriteBody) {
+			m.readsBody = true
+		}
+	}
 	return errors.Join(errs...)
 }
 

@@ -98,8 +98,10 @@ type Binding struct {
 	// Config is passed to the plugin's on_configure (get_config). Default: {}.
 	Config json.RawMessage `json:"config,omitempty"`
 	// Failure says what happens to the request when this filter itself fails
-	// (trap, timeout, busy): "closed" (default) fails the request, "open"
-	// skips the filter and continues the chain. Not allowed on the handler.
+	// (trap, timeout, memory): "closed" (default) fails the request, "open"
+	// skips the filter and continues the chain. Capacity failures (busy,
+	// overloaded, quarantined) fail the request either way. Not allowed on
+	// the handler.
 	Failure string `json:"failure,omitempty"`
 	// Grants are the NATS subjects the plugin may send to from this
 	// binding. Default: none.

@@ -42,8 +42,15 @@ func SetRequest(f func() abi.Action) { request = f }
 // SetResponse registers the on_response callback, replacing any other.
 func SetResponse(f func()) { response = f }
 
-// Configure runs on_configure: StatusOK when nothing is registered.
+// Configure runs on_configure: StatusOK when nothing is registered. A
+// plugin without a response callback has nothing to do in on_response, so
+// Configure first enables abi.FeatureSkipResponse: the host then does not
+// call it, and returns the instance to its pool as soon as on_request
+// returns instead of holding it while the route's target runs.
 func Configure() abi.Status {
+	if response == nil {
+		imports.EnableFeatures(abi.FeatureSkipResponse)
+	}
 	if configure == nil {
 		return abi.StatusOK
 	}

@@ -33,6 +33,8 @@ type Host interface {
 	GetRouteVar(name, buf []byte) (found bool, n uint32)
 	GetRemoteAddr(buf []byte) uint32
 	GetRequestID(buf []byte) uint32
+	SetRequestState(state []byte) abi.Status
+	GetRequestState(buf []byte) uint32
 
 	GetHeader(kind abi.HeaderKind, name, buf []byte) (found bool, n uint32)
 	GetHeaderValues(kind abi.HeaderKind, name, buf []byte) (count, n uint32)
@@ -129,6 +131,12 @@ func GetRemoteAddr(buf []byte) uint32 { return host.GetRemoteAddr(buf) }
 
 // GetRequestID writes the request ID (buf_limit protocol).
 func GetRequestID(buf []byte) uint32 { return host.GetRequestID(buf) }
+
+// SetRequestState keeps state for this plugin's on_response of the request.
+func SetRequestState(state []byte) abi.Status { return host.SetRequestState(state) }
+
+// GetRequestState writes the kept request state (buf_limit protocol).
+func GetRequestState(buf []byte) uint32 { return host.GetRequestState(buf) }
 
 // GetHeader writes the first value of a header (buf_limit protocol).
 func GetHeader(kind abi.HeaderKind, name, buf []byte) (found bool, n uint32) {

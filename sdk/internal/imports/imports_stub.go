@@ -38,6 +38,8 @@ func (h noHost) SetQuery([]byte) abi.Status                          { h.fail();
 func (h noHost) GetRouteVar(_, _ []byte) (bool, uint32)              { h.fail(); return false, 0 }
 func (h noHost) GetRemoteAddr([]byte) uint32                         { h.fail(); return 0 }
 func (h noHost) GetRequestID([]byte) uint32                          { h.fail(); return 0 }
+func (h noHost) SetRequestState([]byte) abi.Status                   { h.fail(); return 0 }
+func (h noHost) GetRequestState([]byte) uint32                       { h.fail(); return 0 }
 func (h noHost) GetStatus() uint32                                   { h.fail(); return 0 }
 func (h noHost) SetStatus(uint32) abi.Status                         { h.fail(); return 0 }
 func (h noHost) SendResponse(uint32, []byte) abi.Status              { h.fail(); return 0 }

@@ -78,6 +78,12 @@ func (wasmHost) GetRemoteAddr(buf []byte) uint32 { return getRemoteAddr(ptr(buf)
 
 func (wasmHost) GetRequestID(buf []byte) uint32 { return getRequestID(ptr(buf), size(buf)) }
 
+func (wasmHost) SetRequestState(s []byte) abi.Status {
+	return abi.Status(setRequestState(ptr(s), size(s)))
+}
+
+func (wasmHost) GetRequestState(buf []byte) uint32 { return getRequestState(ptr(buf), size(buf)) }
+
 func (wasmHost) GetHeader(kind abi.HeaderKind, name, buf []byte) (bool, uint32) {
 	return abi.UnpackFoundLen(getHeader(uint32(kind), ptr(name), size(name), ptr(buf), size(buf)))
 }

@@ -62,6 +62,14 @@ func getRemoteAddr(buf unsafe.Pointer, bufLimit uint32) uint32
 //go:noescape
 func getRequestID(buf unsafe.Pointer, bufLimit uint32) uint32
 
+//go:wasmimport hostd_v1 set_request_state
+//go:noescape
+func setRequestState(state unsafe.Pointer, stateLen uint32) uint32
+
+//go:wasmimport hostd_v1 get_request_state
+//go:noescape
+func getRequestState(buf unsafe.Pointer, bufLimit uint32) uint32
+
 //go:wasmimport hostd_v1 get_header
 //go:noescape
 func getHeader(kind uint32, name unsafe.Pointer, nameLen uint32, buf unsafe.Pointer, bufLimit uint32) uint64
