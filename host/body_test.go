@@ -138,7 +138,7 @@ func TestSlowUpstreamDoesNotHoldFilters(t *testing.T) {
 	})
 	expectStatus(t, th.adminDo("PUT", "/v1/keysets/demo", []byte(demoJWKS())), 201)
 	th.upload("pass", testwasm.Pass)
-	filters := `[{"plugin":"pass"},{"plugin":"jwt-auth","config":{"keyset":"demo"}},` +
+	filters := `[{"plugin":"pass"},{"plugin":"jwt-auth","config":{"keyset":"demo"},"keysets":["demo"]},` +
 		`{"plugin":"circuit-breaker","config":{"name":"b","consecutive_failures":1,"failure_ratio":0}}]`
 	th.route("slow", `{"path":"/slow","filters":`+filters+`,"upstream":{"targets":["`+slow.URL+`"]}}`)
 	th.route("fast", `{"path":"/fast","filters":`+filters+`,"upstream":{"targets":["`+fast.URL+`"]}}`)
@@ -157,7 +157,11 @@ func TestSlowUpstreamDoesNotHoldFilters(t *testing.T) {
 		res.Body.Close()
 		done <- resp{status: res.StatusCode, body: b}
 	}()
-	<-arrived // the slow request passed both filters and waits upstream
+	select {
+	case <-arrived: // the slow request passed the filters and waits upstream
+	case r := <-done:
+		t.Fatalf("the slow request never reached its upstream: %d %s", r.status, r.body)
+	}
 	expectStatus(t, th.get("/fast", "Authorization", auth), 200)
 	release()
 	expectStatus(t, <-done, 200)
@@ -222,7 +226,7 @@ func TestFailOpenJWTAuthOverloadedFailsClosed(t *testing.T) {
 	expectStatus(t, th.adminDo("PUT", "/v1/keysets/demo", []byte(demoJWKS())), 201)
 	th.upload("addheader", testwasm.AddHeader)
 	th.route("hold", `{"path":"/hold","filters":[{"plugin":"addheader"}],"upstream":{"targets":["`+slow.URL+`"]}}`)
-	th.route("api", `{"path":"/api","filters":[{"plugin":"jwt-auth","failure":"open","config":{"keyset":"demo"}}],"upstream":{"targets":["`+fast.URL+`"]}}`)
+	th.route("api", `{"path":"/api","filters":[{"plugin":"jwt-auth","failure":"open","config":{"keyset":"demo"},"keysets":["demo"]}],"upstream":{"targets":["`+fast.URL+`"]}}`)
 	expectStatus(t, th.get("/api"), 401) // uses (and retires) jwt-auth's first instance
 
 	var done [2]chan struct{}
