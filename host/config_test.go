@@ -1,6 +1,7 @@
 package host
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -85,5 +86,27 @@ func TestKVLimitsConfig(t *testing.T) {
 	if registry.DefaultKVMaxKeys != 100000 || registry.DefaultKVMaxBytes != 64<<20 ||
 		registry.DefaultKVTotalBytes != 1<<30 || registry.DefaultKVDiskReserve != 256<<20 {
 		t.Fatal("registry defaults differ from the documented ones")
+	}
+}
+
+// TestConfigurationDocSample: the complete sample in docs/configuration.md
+// names only fields that exist (DecodeConfig refuses unknown ones) and is
+// a valid configuration as written, so an operator can start from it.
+func TestConfigurationDocSample(t *testing.T) {
+	doc, err := os.ReadFile("../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```json\n")
+	sample, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/configuration.md has no ```json sample")
+	}
+	c, err := DecodeConfig([]byte(sample))
+	if err != nil {
+		t.Fatalf("the documented sample does not decode: %v", err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("the documented sample is not valid: %v", err)
 	}
 }
