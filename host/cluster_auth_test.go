@@ -14,7 +14,7 @@ import (
 
 	"github.com/hostd/hostd/host"
 	"github.com/hostd/hostd/host/internal/model"
-	"github.com/hostd/hostd/internal/testpki"
+	"github.com/hostd/hostd/host/internal/testpki"
 	"github.com/hostd/hostd/internal/testwasm"
 )
 
@@ -185,7 +185,7 @@ func TestClusterAuthenticated(t *testing.T) {
 // reaches beyond loopback does not start without TLS and the cluster key,
 // route credentials or not, and says what to set.
 func TestClusterRefusesUnauthenticatedPublicListener(t *testing.T) {
-	ca := testpki.NewCA(t, "hostd cluster CA")
+	ca := testpki.NewCA(t)
 	nd := ca.Node(t, "n1", "10.0.0.1")
 	tlsCfg := host.ClusterTLSConfig{CAFile: nd.CAFile, CertFile: nd.CertFile, KeyFile: nd.KeyFile}
 	for _, cl := range []host.ClusterConfig{

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hostd/hostd/internal/testpki"
+	"github.com/hostd/hostd/host/internal/testpki"
 )
 
 // logLines collects log messages (a slog handler), for tests that wait
@@ -88,7 +88,7 @@ func tlsConfigs(t *testing.T, ca *testpki.CA, n int, extra ...string) []Config {
 // and refuses it, it dials the cluster and is refused, and it never gets
 // a route.
 func TestClusterTLSRefusesForeignNodeBothWays(t *testing.T) {
-	ca := testpki.NewCA(t, "hostd cluster CA")
+	ca := testpki.NewCA(t)
 	cfgs := tlsConfigs(t, ca, 3)
 	logs := &logLines{}
 	cfgs[0].Logger = slog.New(logs)
@@ -111,7 +111,7 @@ func TestClusterTLSRefusesForeignNodeBothWays(t *testing.T) {
 	// The rogue trusts the cluster CA too (its certificate is no secret),
 	// so it completes its side of every handshake and presents its own
 	// certificate, signed by its own CA.
-	other := testpki.NewCA(t, "rogue CA")
+	other := testpki.NewCA(t)
 	nd := other.Node(t, "node-3", "127.0.0.1")
 	both := filepath.Join(t.TempDir(), "cas.pem")
 	if err := os.WriteFile(both, append(readFile(t, ca.File), readFile(t, other.File)...), 0o600); err != nil {
@@ -162,7 +162,7 @@ func TestClusterDialledImpostorLearnsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	cfg := tlsConfigs(t, testpki.NewCA(t, "hostd cluster CA"), 1, "nats://"+ln.Addr().String())[0]
+	cfg := tlsConfigs(t, testpki.NewCA(t), 1, "nats://"+ln.Addr().String())[0]
 	b, err := Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -203,8 +203,8 @@ func TestClusterDialledImpostorLearnsNothing(t *testing.T) {
 // TestClusterTLSBadFilesFailStart: a certificate that does not chain to
 // the CA is refused at start, not on the first route.
 func TestClusterTLSBadFilesFailStart(t *testing.T) {
-	cfg := tlsConfigs(t, testpki.NewCA(t, "hostd cluster CA"), 1)[0]
-	cfg.Cluster.TLS.CAFile = testpki.NewCA(t, "another CA").File
+	cfg := tlsConfigs(t, testpki.NewCA(t), 1)[0]
+	cfg.Cluster.TLS.CAFile = testpki.NewCA(t).File
 	_, err := Start(context.Background(), cfg)
 	if err == nil || !strings.Contains(err.Error(), "is not usable with CA") {
 		t.Fatalf("Start = %v, want a certificate/CA mismatch", err)

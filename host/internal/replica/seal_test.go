@@ -11,7 +11,7 @@ import (
 	"github.com/hostd/hostd/host/internal/bus"
 	"github.com/hostd/hostd/host/internal/model"
 	"github.com/hostd/hostd/host/internal/registry"
-	"github.com/hostd/hostd/internal/testpki"
+	"github.com/hostd/hostd/host/internal/testpki"
 )
 
 func sealer(t *testing.T, file string) *Sealer {
