@@ -60,26 +60,15 @@ func redactTrigger(t model.Trigger) model.Trigger {
 	return t
 }
 
-// routesFor returns rs as r's caller may see them.
-func routesFor(r *http.Request, rs []model.Route) []model.Route {
+// visibleTo returns xs as r's caller may see them: as they are for a
+// caller that sees secrets, each redacted by redact otherwise.
+func visibleTo[T any](r *http.Request, xs []T, redact func(T) T) []T {
 	if seesSecrets(r) {
-		return rs
+		return xs
 	}
-	out := make([]model.Route, len(rs))
-	for i, rt := range rs {
-		out[i] = redactRoute(rt)
-	}
-	return out
-}
-
-// triggersFor returns ts as r's caller may see them.
-func triggersFor(r *http.Request, ts []model.Trigger) []model.Trigger {
-	if seesSecrets(r) {
-		return ts
-	}
-	out := make([]model.Trigger, len(ts))
-	for i, t := range ts {
-		out[i] = redactTrigger(t)
+	out := make([]T, len(xs))
+	for i, x := range xs {
+		out[i] = redact(x)
 	}
 	return out
 }

@@ -21,7 +21,7 @@ func (s *server) listRoutes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, "routes", routesFor(r, rs))
+	writeList(w, "routes", visibleTo(r, rs, redactRoute))
 	return nil
 }
 

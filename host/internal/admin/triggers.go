@@ -19,7 +19,7 @@ func (s *server) listTriggers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, "triggers", triggersFor(r, ts))
+	writeList(w, "triggers", visibleTo(r, ts, redactTrigger))
 	return nil
 }
 
