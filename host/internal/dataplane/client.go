@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/hostd/hostd/host/internal/upstream"
 )
 
 // ClientPolicy says what the data plane keeps of the headers a client
@@ -22,14 +24,6 @@ type ClientPolicy struct {
 	AllowUnderscoreHeaders bool
 }
 
-// hopHeaders are the hop-by-hop headers (RFC 9110 section 7.6.1) in
-// canonical form: they describe the client's connection to hostd, never
-// the request, so no filter or target sees them.
-var hopHeaders = []string{
-	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
-	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
-}
-
 // alwaysStripped are forwarding headers hostd does not maintain: a target
 // reading them would believe the client. X-Real-IP and Forwarded are never
 // kept (hostd sets X-Forwarded-For instead).
@@ -39,7 +33,7 @@ var alwaysStripped = []string{"Forwarded", "X-Real-Ip"}
 var trustedOnly = []string{"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port"}
 
 // cleanClient returns r with the client's hop-by-hop headers (Connection,
-// the headers it names, and hopHeaders), untrusted forwarding headers and,
+// the headers it names, and upstream.HopHeaders), untrusted forwarding headers and,
 // unless allowed, underscore headers removed. It runs before any filter,
 // so what a filter or the host sets afterwards reaches the target intact.
 // r itself is not modified when something must go: net/http reads r's
@@ -50,16 +44,7 @@ func (pol *ClientPolicy) cleanClient(r *http.Request) *http.Request {
 		return r
 	}
 	h := r.Header.Clone()
-	for _, v := range h["Connection"] {
-		for name := range strings.SplitSeq(v, ",") {
-			if name = strings.TrimSpace(name); name != "" {
-				h.Del(name)
-			}
-		}
-	}
-	for _, name := range hopHeaders {
-		delete(h, name)
-	}
+	upstream.RemoveHopHeaders(h) // they describe the client's connection to hostd
 	for _, name := range alwaysStripped {
 		delete(h, name)
 	}
@@ -89,7 +74,7 @@ func (pol *ClientPolicy) needsCleaning(r *http.Request) bool {
 			return true
 		}
 	}
-	for _, list := range [][]string{hopHeaders, alwaysStripped} {
+	for _, list := range [][]string{upstream.HopHeaders, alwaysStripped} {
 		for _, name := range list {
 			if _, ok := r.Header[name]; ok {
 				return true

@@ -9,9 +9,10 @@ import (
 	"strings"
 )
 
-// hopHeaders are the hop-by-hop headers (RFC 9110 section 7.6.1), in
-// canonical form, that a proxy must not forward.
-var hopHeaders = []string{
+// HopHeaders are the hop-by-hop headers (RFC 9110 section 7.6.1), in
+// canonical form, that a proxy must not forward: they describe one
+// connection, never the message.
+var HopHeaders = []string{
 	"Connection",
 	"Proxy-Connection",
 	"Keep-Alive",
@@ -23,10 +24,11 @@ var hopHeaders = []string{
 	"Upgrade",
 }
 
-// removeHopHeaders deletes the hop-by-hop headers from a response's h,
-// including the ones its Connection header names: they are the upstream's
-// connection's, not the response's.
-func removeHopHeaders(h http.Header) {
+// RemoveHopHeaders deletes the hop-by-hop headers from h, including the
+// ones its Connection header names: the data plane applies it to the
+// client's request before any filter runs, the proxy to the upstream's
+// response.
+func RemoveHopHeaders(h http.Header) {
 	for _, v := range h["Connection"] {
 		for name := range strings.SplitSeq(v, ",") {
 			if name = strings.TrimSpace(name); name != "" {
@@ -42,7 +44,7 @@ func removeHopHeaders(h http.Header) {
 // job, done on the client's request before any filter runs: here, after
 // the filters, Connection: X-User would delete the X-User a filter set.
 func removeFixedHopHeaders(h http.Header) {
-	for _, name := range hopHeaders {
+	for _, name := range HopHeaders {
 		delete(h, name)
 	}
 }

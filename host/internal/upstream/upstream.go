@@ -161,7 +161,7 @@ func (u *Upstream) deliver(resp *http.Response, t *target, timer *time.Timer, ca
 		release()
 		return nil, fmt.Errorf("%w after %s: %s: response arrived at the deadline", ErrTimeout, u.cfg.Timeout, t.raw)
 	}
-	removeHopHeaders(resp.Header)
+	RemoveHopHeaders(resp.Header)
 	resp.Body = &responseBody{ReadCloser: resp.Body, done: release}
 	return resp, nil
 }

@@ -83,7 +83,7 @@ func TestForwardedAndTraceHeaders(t *testing.T) {
 func TestRemoveHopHeaders(t *testing.T) {
 	h := http.Header{"Connection": {"close, X-A", "X-B"}, "X-A": {"1"}, "X-B": {"2"},
 		"Keep-Alive": {"1"}, "Transfer-Encoding": {"chunked"}, "X-C": {"3"}}
-	removeHopHeaders(h)
+	RemoveHopHeaders(h)
 	if len(h) != 1 || h.Get("X-C") != "3" {
 		t.Fatalf("left %v, want only X-C", h)
 	}
