@@ -170,8 +170,10 @@ func msgRequest(ctx context.Context, m api.Module, stack []uint64) {
 		stack[0] = uint64(st)
 		return
 	}
-	rctx, cancel := context.WithTimeout(ctx, millis(timeout))
+	bctx, cancel := i.bounded(ctx) // the call's deadline and client-gone
 	defer cancel()
+	rctx, cancelReq := context.WithTimeout(bctx, millis(timeout))
+	defer cancelReq()
 	rh, rd, st := i.p.cfg.Messenger.Request(rctx, string(subj), hdr, data)
 	if st == abi.StatusOK {
 		i.reply.header, i.reply.data = rh, rd

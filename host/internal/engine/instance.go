@@ -75,6 +75,13 @@ type Instance struct {
 	ran        time.Duration // the call's run time so far (see yield)
 	long, cpu  bool
 	slot       CallSlot // the journal's record of this instance; nil without a journal
+	// deadline and reqCtx bound the running callback (callTimeout): yield
+	// ends it once deadline has passed (ErrTimeout) or reqCtx is done (the
+	// client went away: ErrCanceled), with no context or timer per call.
+	// Both are zero outside a callback: the start function and
+	// _initialize run under a context with its own deadline instead.
+	deadline time.Time
+	reqCtx   context.Context
 
 	onRequest, onResponse, onMessage api.Function
 	stack                            [1]uint64
@@ -250,15 +257,16 @@ func (i *Instance) callTimeout(ctx context.Context, ex *Exchange, ph phase, fn a
 	if ph == phaseRequest && i.features.IsEnabled(abi.FeatureBufferResponse) {
 		ex.features.response = true
 	}
-	cctx, cancel := context.WithTimeout(i.baseCtx, timeout)
-	stop := context.AfterFunc(ctx, cancel) // the client went away
-	start := time.Now()
+	i.reqCtx = ctx
 	i.due()
-	err := fn.CallWithStack(cctx, i.stack[:])
+	start := i.callStart
+	i.deadline = start.Add(timeout)
+	// Host functions get baseCtx: yield checks the deadline and ctx, and
+	// a host function that waits bounds its wait with i.bounded.
+	err := fn.CallWithStack(i.baseCtx, i.stack[:])
 	i.endCall(true)
-	stop()
-	cancel()
 	i.ex, i.phase, i.reply = nil, phaseNone, reply{}
+	i.reqCtx, i.deadline = nil, time.Time{}
 	outcome := OutcomeOK
 	if err != nil {
 		err = i.classify(err)

@@ -82,9 +82,9 @@ const maxRunGap = 5 * time.Millisecond
 // guests burning their whole deadline can never take every core from the
 // requests that are quick.
 func yield(ctx context.Context, m api.Module, _ []uint64) {
-	checkDone(ctx)
 	i := instanceOf(ctx)
 	now := time.Now()
+	i.checkDone(ctx, now)
 	// The call's run time: the gaps between yields, but for one that spans
 	// a blocking host call (a NATS request, a KV write), which uses no CPU.
 	if gap := now.Sub(i.lastYield); gap < maxRunGap {
@@ -106,14 +106,7 @@ func yield(ctx context.Context, m api.Module, _ []uint64) {
 		i.long = true
 	}
 	if (i.long || i.p.longCalls.Load()) && !i.cpu {
-		select {
-		case i.p.m.e.cpus <- struct{}{}:
-			i.cpu = true
-			i.sliceStart = time.Now()
-			i.tokenSince = i.sliceStart
-		case <-ctx.Done():
-			checkDone(ctx)
-		}
+		i.waitCPU(ctx)
 	}
 	fuel := i.fuel
 	if fuel == nil { // running the start function: not instantiated yet
@@ -122,15 +115,62 @@ func yield(ctx context.Context, m api.Module, _ []uint64) {
 	fuel.Set(fuelRefill)
 }
 
+// waitCPU takes a long-call CPU token, waiting for it no longer than the
+// call may run.
+func (i *Instance) waitCPU(ctx context.Context) {
+	cpus := i.p.m.e.cpus
+	select {
+	case cpus <- struct{}{}:
+	default:
+		wctx, cancel := i.bounded(ctx)
+		defer cancel()
+		select {
+		case cpus <- struct{}{}:
+		case <-wctx.Done():
+			i.checkDone(ctx, time.Now())
+			checkCtx(wctx) // wctx's own deadline (never later than i.deadline)
+		}
+	}
+	i.cpu = true
+	i.sliceStart = time.Now()
+	i.tokenSince = i.sliceStart
+}
+
 // checkDone ends the call (a panic that wazero returns as the call's
-// error) if ctx is done.
-func checkDone(ctx context.Context) {
+// error) if its deadline has passed or the client went away; outside a
+// callback, if ctx is done.
+func (i *Instance) checkDone(ctx context.Context, now time.Time) {
+	if i.deadline.IsZero() {
+		checkCtx(ctx)
+		return
+	}
+	if !now.Before(i.deadline) {
+		panic(errDeadline)
+	}
+	if i.reqCtx.Err() != nil {
+		panic(errCallCanceled)
+	}
+}
+
+// checkCtx ends the call if ctx is done.
+func checkCtx(ctx context.Context) {
 	if err := ctx.Err(); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			panic(errDeadline)
 		}
 		panic(errCallCanceled)
 	}
+}
+
+// bounded returns a context done when the running call must end: at its
+// deadline, or when the client goes away (then context.Canceled). A host
+// function that waits (msg_request) bounds its wait with it; the call
+// itself is bounded without one, by yield. Outside a callback it is ctx.
+func (i *Instance) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if i.deadline.IsZero() {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(i.reqCtx, i.deadline)
 }
 
 // endCall records the end of a call and gives back the CPU token of a
