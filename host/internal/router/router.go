@@ -71,8 +71,20 @@ func add(r *mux.Router, s Spec) error {
 }
 
 // Build returns a handler that tries specs by descending priority, then by
-// longer pattern, then by ID, and dispatches to the first that matches.
+// longer pattern, then by ID, and dispatches to the first that matches:
+// gorilla/mux's semantics, with an index in front (index.go) that decides
+// the common routes without mux's per-request allocations.
 func Build(specs []Spec, opts Options) (http.Handler, error) {
+	r, ordered, err := buildMux(specs, opts)
+	if err != nil {
+		return nil, err
+	}
+	return newIndex(r, ordered), nil
+}
+
+// buildMux returns the gorilla/mux router of specs, and specs in the
+// order it tries them.
+func buildMux(specs []Spec, opts Options) (*mux.Router, []Spec, error) {
 	ordered := slices.Clone(specs)
 	slices.SortStableFunc(ordered, compare)
 	r := mux.NewRouter()
@@ -90,9 +102,9 @@ func Build(specs []Spec, opts Options) (http.Handler, error) {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("router: %w", err)
+		return nil, nil, fmt.Errorf("router: %w", err)
 	}
-	return r, nil
+	return r, ordered, nil
 }
 
 func compare(a, b Spec) int {
@@ -110,5 +122,6 @@ func compare(a, b Spec) int {
 }
 
 // Vars returns the route variables of a request dispatched by a built
-// handler (nil if none).
+// handler through gorilla/mux (nil if none). A VarsHandler gets them as an
+// argument instead.
 func Vars(r *http.Request) map[string]string { return mux.Vars(r) }
