@@ -30,7 +30,7 @@ func errorJSON(code, msg, requestID string) errorBody {
 func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
 	var b errorBody
 	b.Error.Code, b.Error.Message = code, msg
-	b.Error.RequestID = w.Header().Get("X-Request-ID")
+	b.Error.RequestID = requestID(w.Header())
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
@@ -63,10 +63,31 @@ func newRequestIDs() requestIDs {
 }
 
 func (ids *requestIDs) fromRequest(r *http.Request) string {
-	if id := r.Header.Get("X-Request-ID"); id != "" && saneID(id) {
+	if id := requestID(r.Header); id != "" && saneID(id) {
 		return id
 	}
 	return ids.prefix + strconv.FormatUint(ids.n.Add(1), 10)
+}
+
+// requestIDKey is X-Request-ID in canonical form: looking it up directly
+// saves Header.Get's canonicalization, an allocation per request.
+const requestIDKey = "X-Request-Id"
+
+// requestID is h.Get("X-Request-ID").
+func requestID(h http.Header) string {
+	if v := h[requestIDKey]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// setRequestID sets X-Request-ID to id on the request and the response
+// header maps, with one allocation for both values (each slice has its
+// own capacity, so an append to one cannot reach the other).
+func setRequestID(req, resp http.Header, id string) {
+	v := &[2]string{id, id}
+	req[requestIDKey] = v[0:1:1]
+	resp[requestIDKey] = v[1:2:2]
 }
 
 func saneID(s string) bool {

@@ -124,8 +124,7 @@ func (p *Plane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer g.release()
 	r = p.cfg.Client.cleanClient(r)
 	id := p.ids.fromRequest(r)
-	r.Header.Set("X-Request-ID", id)
-	w.Header().Set("X-Request-ID", id)
+	setRequestID(r.Header, w.Header(), id)
 	if r.Body != nil && r.Body != http.NoBody {
 		r.Body = http.MaxBytesReader(w, r.Body, p.cfg.MaxBodyBytes)
 	}

@@ -60,7 +60,13 @@ type failure struct {
 	retryAfter    time.Duration // sent as Retry-After when positive
 }
 
+// ServeHTTP serves a request dispatched by gorilla/mux.
 func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rt.ServeRoute(w, r, router.Vars(r))
+}
+
+// ServeRoute serves a request with its route variables (router.VarsHandler).
+func (rt *route) ServeRoute(w http.ResponseWriter, r *http.Request, vars map[string]string) {
 	start := time.Now()
 	if r.ContentLength > rt.maxBody {
 		// Declared too large: answer before any plugin or target is used.
@@ -74,7 +80,7 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rt.maxBody < rt.p.cfg.MaxBodyBytes && r.Body != nil && r.Body != http.NoBody {
 		r.Body = http.MaxBytesReader(w, r.Body, rt.maxBody)
 	}
-	ex := engine.NewExchange(r, router.Vars(r), w.Header().Get("X-Request-ID"), rt.p.cfg.MaxBodyBytes)
+	ex := engine.NewExchange(r, vars, requestID(w.Header()), rt.p.cfg.MaxBodyBytes)
 	defer ex.Release()
 	var buf [8]held
 	insts := buf[:0]
@@ -83,7 +89,7 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f = rt.readBody(w, r, ex)
 	}
 	if f == nil {
-		f = rt.run(r.Context(), ex, &insts)
+		insts, f = rt.run(r.Context(), ex, insts)
 	}
 	for _, h := range insts {
 		if h.inst != nil {
@@ -111,13 +117,16 @@ type held struct {
 	idx  int // the element's position in the chain
 }
 
-func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]held) *failure {
+// run returns the elements held for on_response (appended to insts, so
+// that the caller's array stays on its stack) and why the request failed,
+// if it did.
+func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts []held) ([]held, *failure) {
 	responded := false
 	for idx, el := range rt.chain {
 		inst, err := el.pool.Get(ctx)
 		if err != nil {
 			if f := rt.filterFailed(ctx, el, "acquire", err); f != nil {
-				return f
+				return insts, f
 			}
 			continue
 		}
@@ -126,21 +135,21 @@ func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]held) *f
 		if err != nil {
 			inst.Release()
 			if f := rt.filterFailed(ctx, el, "on_request", err); f != nil {
-				return f
+				return insts, f
 			}
 			continue
 		}
 		switch {
 		case inst.KeepForResponse():
-			*insts = append(*insts, held{inst, el, idx})
+			insts = append(insts, held{inst, el, idx})
 		case inst.NeedsResponse():
-			*insts = append(*insts, held{nil, el, idx})
+			insts = append(insts, held{nil, el, idx})
 			inst.Release()
 		default:
 			inst.Release()
 		}
 		if ex.TooLarge {
-			return tooLarge()
+			return insts, tooLarge()
 		}
 		if act == abi.ActionRespond {
 			responded = true
@@ -154,24 +163,24 @@ func (rt *route) run(ctx context.Context, ex *engine.Exchange, insts *[]held) *f
 			responded = true
 		case rt.nats != nil:
 			if f := rt.natsRequest(ctx, ex); f != nil {
-				return f
+				return insts, f
 			}
 			responded = true
 		}
 	}
 	if !responded {
-		return &failure{status: http.StatusInternalServerError, code: "no_response",
+		return insts, &failure{status: http.StatusInternalServerError, code: "no_response",
 			message: "the route's handler finished without producing a response"}
 	}
-	for i := len(*insts) - 1; i >= 0; i-- {
-		if f := rt.onResponse(ctx, ex, (*insts)[i]); f != nil {
-			return f
+	for i := len(insts) - 1; i >= 0; i-- {
+		if f := rt.onResponse(ctx, ex, insts[i]); f != nil {
+			return insts, f
 		}
 	}
 	if ex.TooLarge {
-		return tooLarge()
+		return insts, tooLarge()
 	}
-	return nil
+	return insts, nil
 }
 
 // onResponse runs h's on_response on its kept instance, or on one taken
@@ -252,7 +261,7 @@ func pluginFailure(b engine.Binding, phase string, err error) *failure {
 func (rt *route) fail(w http.ResponseWriter, r *http.Request, f *failure) {
 	if f.err != nil && f.status != 499 && f.code != "plugin_quarantined" && rt.logl.Allow() {
 		rt.p.log.Warn("plugin failed", "route", rt.id, "plugin", f.plugin, "version", f.version,
-			"phase", f.phase, "code", f.code, "request_id", w.Header().Get("X-Request-ID"), "error", f.err)
+			"phase", f.phase, "code", f.code, "request_id", requestID(w.Header()), "error", f.err)
 	}
 	if f.status == 499 {
 		return // nobody is listening

@@ -6,6 +6,8 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,11 +30,28 @@ type Metrics struct {
 	swaps       prometheus.Counter
 	messages    *prometheus.CounterVec
 	quarantines *prometheus.CounterVec
+
+	// callObs caches the children of calls and callDur by label values,
+	// so a plugin call does not hash its labels into the vectors (they
+	// are never deleted, so neither are the cached children).
+	callMu  sync.RWMutex
+	callObs map[callKey]callObs
+}
+
+type callKey struct {
+	plugin         string
+	version        int
+	phase, outcome string
+}
+
+type callObs struct {
+	count prometheus.Counter
+	dur   prometheus.Observer // nil for "acquire"
 }
 
 // New registers hostd's metrics and the Go and process collectors.
 func New() *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry()}
+	m := &Metrics{reg: prometheus.NewRegistry(), callObs: map[callKey]callObs{}}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "hostd_http_requests_total", Help: "Data-plane requests by route and status code.",
 	}, []string{"route", "code"})
@@ -78,9 +97,22 @@ func (m *Metrics) Handler() http.Handler {
 
 // Call implements engine.Observer.
 func (m *Metrics) Call(plugin string, version int, phase string, d time.Duration, outcome string) {
-	m.calls.WithLabelValues(plugin, strconv.Itoa(version), phase, outcome).Inc()
-	if phase != "acquire" {
-		m.callDur.WithLabelValues(plugin, phase).Observe(d.Seconds())
+	k := callKey{plugin, version, phase, outcome}
+	m.callMu.RLock()
+	o, ok := m.callObs[k]
+	m.callMu.RUnlock()
+	if !ok {
+		o.count = m.calls.WithLabelValues(plugin, strconv.Itoa(version), phase, outcome)
+		if phase != "acquire" {
+			o.dur = m.callDur.WithLabelValues(plugin, phase)
+		}
+		m.callMu.Lock()
+		m.callObs[k] = o
+		m.callMu.Unlock()
+	}
+	o.count.Inc()
+	if o.dur != nil {
+		o.dur.Observe(d.Seconds())
 	}
 }
 
@@ -100,12 +132,29 @@ type RouteObserver struct {
 	m   *Metrics
 	id  string
 	dur prometheus.Observer
+	// codes caches the request counters of status codes 100 to 599.
+	codes [500]atomic.Pointer[counter]
 }
+
+type counter struct{ prometheus.Counter }
 
 // Request records one finished request.
 func (o *RouteObserver) Request(code int, d time.Duration) {
-	o.m.requests.WithLabelValues(o.id, strconv.Itoa(code)).Inc()
+	o.requests(code).Inc()
 	o.dur.Observe(d.Seconds())
+}
+
+func (o *RouteObserver) requests(code int) prometheus.Counter {
+	if code < 100 || code > 599 {
+		return o.m.requests.WithLabelValues(o.id, strconv.Itoa(code))
+	}
+	slot := &o.codes[code-100]
+	if c := slot.Load(); c != nil {
+		return c.Counter
+	}
+	c := &counter{o.m.requests.WithLabelValues(o.id, strconv.Itoa(code))}
+	slot.Store(c)
+	return c.Counter
 }
 
 // TriggerMessage counts one message a trigger handled.
