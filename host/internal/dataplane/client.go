@@ -67,27 +67,43 @@ func (pol *ClientPolicy) cleanClient(r *http.Request) *http.Request {
 }
 
 // needsCleaning reports whether cleanClient has anything to remove, so the
-// common request costs no allocation.
+// common request costs no allocation. It looks at each of the request's
+// header names once.
 func (pol *ClientPolicy) needsCleaning(r *http.Request) bool {
+	forwarded := false
 	for k := range r.Header {
 		if !pol.AllowUnderscoreHeaders && strings.IndexByte(k, '_') >= 0 {
 			return true
 		}
+		switch cleanClass[k] {
+		case classRemoved:
+			return true
+		case classTrustedOnly:
+			forwarded = true
+		}
+	}
+	return forwarded && !pol.trusted(r.RemoteAddr)
+}
+
+// cleanClass classifies the header names (canonical, as cleanClient
+// removes them) that make cleanClient remove something.
+var cleanClass = func() map[string]uint8 {
+	m := map[string]uint8{}
+	for _, name := range trustedOnly {
+		m[name] = classTrustedOnly
 	}
 	for _, list := range [][]string{upstream.HopHeaders, alwaysStripped} {
 		for _, name := range list {
-			if _, ok := r.Header[name]; ok {
-				return true
-			}
+			m[name] = classRemoved
 		}
 	}
-	for _, name := range trustedOnly {
-		if _, ok := r.Header[name]; ok {
-			return !pol.trusted(r.RemoteAddr)
-		}
-	}
-	return false
-}
+	return m
+}()
+
+const (
+	classRemoved = 1 + iota
+	classTrustedOnly
+)
 
 func (pol *ClientPolicy) trusted(remoteAddr string) bool {
 	if len(pol.TrustedProxies) == 0 {
