@@ -1,0 +1,61 @@
+package host_test
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/hostd/hostd/internal/testwasm"
+)
+
+// reusedWriter is a ResponseWriter that keeps its header map and body
+// buffer across requests, so that what a request allocates is the data
+// plane's own, not the writer's (net/http's real writer allocates its own
+// per connection and per response).
+type reusedWriter struct {
+	h    http.Header
+	code int
+	body bytes.Buffer
+}
+
+func (w *reusedWriter) Header() http.Header         { return w.h }
+func (w *reusedWriter) WriteHeader(code int)        { w.code = code }
+func (w *reusedWriter) Write(b []byte) (int, error) { return w.body.Write(b) }
+
+func (w *reusedWriter) reset() {
+	clear(w.h)
+	w.code = 0
+	w.body.Reset()
+}
+
+// TestWasmHandlerPathAllocations pins what one request to a WAT handler
+// allocates in the data plane, router and engine, with net/http's own
+// request and writer taken out: the three values handed to net/http's
+// header maps (the generated request ID, the []string holding it for the
+// request and the response header, the Content-Length value), nothing
+// else: no context, timer, request copy, route-variable map, exchange or
+// metric label lookup per request.
+func TestWasmHandlerPathAllocations(t *testing.T) {
+	th := startHost(t, nil)
+	th.upload("hello-wat", testwasm.Hello)
+	th.route("hello-wat", `{"path":"/wat/{name}","methods":["GET"],"handler":{"plugin":"hello-wat"}}`)
+	h := th.h.Handler()
+	r := httptest.NewRequest("GET", "/wat/bob", nil)
+	w := &reusedWriter{h: http.Header{}}
+	serve := func() {
+		delete(r.Header, "X-Request-Id") // a new ID each time, as for a client that sends none
+		w.reset()
+		h.ServeHTTP(w, r)
+	}
+	for range 10 { // pools, caches and map buckets fill up
+		serve()
+	}
+	if w.code != 200 || w.body.String() != "hello from wat" {
+		t.Fatalf("answer %d %q", w.code, w.body.String())
+	}
+	const want = 3
+	if n := testing.AllocsPerRun(200, serve); n > want {
+		t.Fatalf("%v allocations per request, want at most %d", n, want)
+	}
+}
