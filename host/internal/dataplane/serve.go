@@ -285,7 +285,7 @@ func writeResponse(w http.ResponseWriter, ex *engine.Exchange) {
 		_, _ = io.Copy(w, ex.Stream)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(ex.Body.Len()))
+	h["Content-Length"] = []string{strconv.Itoa(ex.Body.Len())} // canonical: Set would canonicalize again
 	w.WriteHeader(ex.Status)
 	_, _ = w.Write(ex.Body.Bytes())
 }

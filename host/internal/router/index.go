@@ -50,7 +50,12 @@ type segment struct {
 	name string // set for a variable
 }
 
-var varMaps = sync.Pool{New: func() any { return map[string]string{} }}
+var (
+	varMaps = sync.Pool{New: func() any { return map[string]string{} }}
+	// routeMatches are for mux's Route.Match, which would otherwise
+	// allocate one per route the index asks mux about.
+	routeMatches = sync.Pool{New: func() any { return new(mux.RouteMatch) }}
+)
 
 // newIndex builds the index of r's routes, given in the order they were
 // added, with the specs they were built from.
@@ -132,8 +137,12 @@ func (ix *index) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k := range ix.routes {
 		in := &ix.routes[k]
 		if in.mr != nil {
-			var m mux.RouteMatch
-			if in.mr.Match(r, &m) {
+			m := routeMatches.Get().(*mux.RouteMatch)
+			*m = mux.RouteMatch{}
+			matched := in.mr.Match(r, m)
+			*m = mux.RouteMatch{}
+			routeMatches.Put(m)
+			if matched {
 				break // mux decides
 			}
 			continue
