@@ -276,7 +276,7 @@ func (i *Instance) callTimeout(ctx context.Context, ex *Exchange, ph phase, fn a
 		outcome = outcomeOf(err)
 	}
 	i.p.recordCall(err)
-	i.p.cfg.Observer.Call(i.p.b.Plugin, i.p.b.Version, ph.String(), time.Since(start), outcome)
+	i.p.calls(ph.String(), time.Since(start), outcome)
 	return err
 }
 

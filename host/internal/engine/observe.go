@@ -22,6 +22,21 @@ type Observer interface {
 	Quarantined(plugin string, version int)
 }
 
+// CallBinder is an optional interface of an Observer: CallsOf returns
+// the Call of one plugin version with those labels bound, which each pool
+// keeps, so that reporting a call does not look the plugin up again.
+type CallBinder interface {
+	CallsOf(plugin string, version int) func(phase string, d time.Duration, outcome string)
+}
+
+// callsOf returns o's Call bound to one plugin version.
+func callsOf(o Observer, plugin string, version int) func(phase string, d time.Duration, outcome string) {
+	if b, ok := o.(CallBinder); ok {
+		return b.CallsOf(plugin, version)
+	}
+	return func(phase string, d time.Duration, outcome string) { o.Call(plugin, version, phase, d, outcome) }
+}
+
 type nopObserver struct{}
 
 func (nopObserver) Call(string, int, string, time.Duration, string) {}

@@ -41,6 +41,8 @@ type Pool struct {
 	health *health
 	// longCalls is set while the pool's last call ran past LongCallAfter.
 	longCalls atomic.Bool
+	// calls is cfg.Observer.Call for this pool's plugin version.
+	calls func(phase string, d time.Duration, outcome string)
 
 	idle  chan *Instance
 	slots chan struct{} // one token per live instance
@@ -68,6 +70,7 @@ func (m *Module) NewPool(ctx context.Context, b Binding) (*Pool, error) {
 		health: newHealth(cfg.Quarantine),
 		idle:   make(chan *Instance, cfg.MaxInstances),
 		slots:  make(chan struct{}, cfg.MaxInstances),
+		calls:  callsOf(cfg.Observer, b.Plugin, b.Version),
 	}
 	m.acquire()
 	if m.e.cfg.Suspect != nil {
@@ -122,7 +125,7 @@ func (p *Pool) instantiate(ctx context.Context) (inst *Instance, reused bool, er
 		case inst := <-p.idle:
 			return inst, true, nil
 		case <-t.C:
-			p.cfg.Observer.Call(p.b.Plugin, p.b.Version, "acquire", 0, OutcomeOverloaded)
+			p.calls("acquire", 0, OutcomeOverloaded)
 			return nil, false, err
 		case <-ctx.Done():
 			return nil, false, ErrCanceled
@@ -172,7 +175,7 @@ func (p *Pool) Module() *Module { return p.m }
 // waits up to QueueTimeout for one to be returned (ErrBusy).
 func (p *Pool) Get(ctx context.Context) (*Instance, error) {
 	if ok, left := p.health.admit(); !ok {
-		p.cfg.Observer.Call(p.b.Plugin, p.b.Version, "acquire", 0, OutcomeQuarantined)
+		p.calls("acquire", 0, OutcomeQuarantined)
 		return nil, &QuarantinedError{RetryAfter: left, Reason: p.health.snapshot().Reason}
 	}
 	inst, err := p.get(ctx)
@@ -203,7 +206,7 @@ func (p *Pool) get(ctx context.Context) (*Instance, error) {
 	case p.slots <- struct{}{}:
 		return p.create(ctx)
 	case <-t.C:
-		p.cfg.Observer.Call(p.b.Plugin, p.b.Version, "acquire", 0, OutcomeBusy)
+		p.calls("acquire", 0, OutcomeBusy)
 		return nil, ErrBusy
 	case <-ctx.Done():
 		return nil, ErrCanceled

@@ -116,6 +116,58 @@ func (m *Metrics) Call(plugin string, version int, phase string, d time.Duration
 	}
 }
 
+// CallsOf implements engine.CallBinder: Call for one plugin version,
+// with the children of every (phase, outcome) the engine reports cached
+// in an array, so a call does not hash its labels.
+func (m *Metrics) CallsOf(plugin string, version int) func(phase string, d time.Duration, outcome string) {
+	pc := &pluginCalls{m: m, plugin: plugin, version: version}
+	return pc.call
+}
+
+// The phases and outcomes pluginCalls caches (engine's names); others
+// go through Metrics.Call.
+var (
+	callPhases   = []string{"on_request", "on_response", "on_message", "on_configure", "acquire"}
+	callOutcomes = []string{"ok", "trap", "timeout", "memory", "busy", "canceled", "stack", "overloaded", "quarantined"}
+)
+
+type pluginCalls struct {
+	m       *Metrics
+	plugin  string
+	version int
+	obs     [5][9]atomic.Pointer[callObs]
+}
+
+func (pc *pluginCalls) call(phase string, d time.Duration, outcome string) {
+	p, o := indexOf(callPhases, phase), indexOf(callOutcomes, outcome)
+	if p < 0 || o < 0 {
+		pc.m.Call(pc.plugin, pc.version, phase, d, outcome)
+		return
+	}
+	slot := &pc.obs[p][o]
+	c := slot.Load()
+	if c == nil {
+		c = &callObs{count: pc.m.calls.WithLabelValues(pc.plugin, strconv.Itoa(pc.version), phase, outcome)}
+		if phase != "acquire" {
+			c.dur = pc.m.callDur.WithLabelValues(pc.plugin, phase)
+		}
+		slot.Store(c)
+	}
+	c.count.Inc()
+	if c.dur != nil {
+		c.dur.Observe(d.Seconds())
+	}
+}
+
+func indexOf(list []string, s string) int {
+	for k, x := range list {
+		if x == s {
+			return k
+		}
+	}
+	return -1
+}
+
 // Instances implements engine.Observer.
 func (m *Metrics) Instances(plugin string, version int, delta int) {
 	m.instances.WithLabelValues(plugin, strconv.Itoa(version)).Add(float64(delta))
