@@ -86,7 +86,9 @@ func (p *Plane) buildRoute(ctx context.Context, g *Generation, in RouteInput, us
 }
 
 func unavailable(id string, err error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// A VarsHandler, so that the router's index keeps deciding the routes
+	// around it.
+	return router.VarsHandlerFunc(func(w http.ResponseWriter, r *http.Request, _ map[string]string) {
 		writeError(w, r, http.StatusServiceUnavailable, "route_unavailable",
 			"route "+id+" cannot be served; an operator must fix it (see the hostd log)")
 	})

@@ -23,12 +23,18 @@ type VarsHandler interface {
 // ones itself (a path template of literal segments and {name} segments, or
 // a literal path prefix, with or without methods, no host) and the others
 // with mux's own Route.Match, and dispatches to the first that matches when
-// that route is simple and its handler a VarsHandler. Everything else goes
-// to mux, which then reaches the same decision: paths mux would clean and
-// redirect, no match (404, 405) and matches of other routes.
+// that route is simple and its handler a VarsHandler. When every route is
+// simple it also answers no match (404, 405) with the handlers of Options.
+// Everything else goes to mux, which then reaches the same decision: paths
+// mux would clean and redirect, matches of other routes, no match among
+// routes that are not all simple.
 type index struct {
 	routes []indexed
 	mux    *mux.Router
+	// When every route is simple, the index also answers 404 and 405
+	// itself with these (nil: through mux).
+	allSimple                  bool
+	notFound, methodNotAllowed http.Handler
 }
 
 type indexed struct {
@@ -59,13 +65,14 @@ var (
 
 // newIndex builds the index of r's routes, given in the order they were
 // added, with the specs they were built from.
-func newIndex(r *mux.Router, specs []Spec) *index {
-	ix := &index{mux: r}
+func newIndex(r *mux.Router, specs []Spec, opts Options) *index {
+	ix := &index{mux: r, allSimple: true, notFound: opts.NotFound, methodNotAllowed: opts.MethodNotAllowed}
 	k := 0
 	_ = r.Walk(func(mr *mux.Route, _ *mux.Router, _ []*mux.Route) error {
-		s := specs[k]
+		in := indexRoute(mr, specs[k])
 		k++
-		ix.routes = append(ix.routes, indexRoute(mr, s))
+		ix.routes = append(ix.routes, in)
+		ix.allSimple = ix.allSimple && in.mr == nil
 		return nil
 	})
 	return ix
@@ -134,6 +141,7 @@ func (ix *index) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ix.mux.ServeHTTP(w, r)
 		return
 	}
+	mismatch := false // a route's path matched, its methods did not
 	for k := range ix.routes {
 		in := &ix.routes[k]
 		if in.mr != nil {
@@ -147,7 +155,11 @@ func (ix *index) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			continue
 		}
-		if !in.matchPath(p) || !in.matchMethod(r.Method) {
+		if !in.matchPath(p) {
+			continue
+		}
+		if !in.matchMethod(r.Method) {
+			mismatch = true
 			continue
 		}
 		if in.nvars == 0 {
@@ -159,6 +171,19 @@ func (ix *index) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		in.h.ServeRoute(w, r, vars)
 		clear(vars)
 		varMaps.Put(vars)
+		return
+	}
+	// No route matched. Among simple routes (path, then methods: a route
+	// whose path matches sets mux's ErrMethodMismatch or clears it by
+	// matching), mux answers 405 when a path matched, else 404, with the
+	// handlers it was given and no route variables.
+	switch {
+	case !ix.allSimple:
+	case mismatch && ix.methodNotAllowed != nil:
+		ix.methodNotAllowed.ServeHTTP(w, r)
+		return
+	case !mismatch && ix.notFound != nil:
+		ix.notFound.ServeHTTP(w, r)
 		return
 	}
 	ix.mux.ServeHTTP(w, r)

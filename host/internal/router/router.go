@@ -79,7 +79,7 @@ func Build(specs []Spec, opts Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newIndex(r, ordered), nil
+	return newIndex(r, ordered, opts), nil
 }
 
 // buildMux returns the gorilla/mux router of specs, and specs in the

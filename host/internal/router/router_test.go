@@ -85,21 +85,34 @@ func TestIndexMatchesMux(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqs := []struct{ method, host, target string }{
-		{"GET", "", "/hello/bob"}, {"POST", "", "/hello/bob"}, {"PUT", "", "/hello/bob"},
-		{"GET", "", "/hello/"}, {"GET", "", "/hello/bob/x"}, {"GET", "", "/hello"},
-		{"GET", "", "/hello/b%2Fo"}, {"GET", "", "/hello/%0A"}, {"GET", "", "/hello/bob?q=1"},
-		{"GET", "", "/a/1/b/2"}, {"GET", "", "/a/lit/b/2"}, {"GET", "", "/a//b/2"},
-		{"GET", "", "/p/1"}, {"GET", "", "/n/42"}, {"GET", "", "/n/x"},
-		{"GET", "example.com", "/h"}, {"GET", "example.com:8080", "/h"}, {"GET", "EXAMPLE.com", "/h"},
-		{"GET", "a.example.org", "/h"}, {"GET", "other", "/h"},
-		{"GET", "", "/static/x/y"}, {"GET", "", "/static"}, {"GET", "", "/stx"}, {"POST", "", "/stx"},
-		{"GET", "", "/f/xay"}, {"GET", "", "/dir/"}, {"GET", "", "/dir"},
-		{"GET", "", "/plain/1"}, {"GET", "", "/put"}, {"DELETE", "", "/put"},
-		{"GET", "", "/"}, {"GET", "", "/nothing"}, {"GET", "", "/hello/./bob"},
-		{"GET", "", "/hello/../hello/bob"}, {"GET", "", "//hello/bob"}, {"GET", "", "/hello/bob/"},
-		{"GET", "", "/.well-known/x"}, {"get", "", "/hello/bob"},
+	compareWithMux(t, ix, ref)
+	if direct == 0 {
+		t.Fatal("the index dispatched no request itself")
 	}
+}
+
+// testRequests are the requests the index and mux must answer alike.
+var testRequests = []struct{ method, host, target string }{
+	{"GET", "", "/hello/bob"}, {"POST", "", "/hello/bob"}, {"PUT", "", "/hello/bob"},
+	{"GET", "", "/hello/"}, {"GET", "", "/hello/bob/x"}, {"GET", "", "/hello"},
+	{"GET", "", "/hello/b%2Fo"}, {"GET", "", "/hello/%0A"}, {"GET", "", "/hello/bob?q=1"},
+	{"GET", "", "/a/1/b/2"}, {"GET", "", "/a/lit/b/2"}, {"GET", "", "/a//b/2"},
+	{"GET", "", "/p/1"}, {"GET", "", "/n/42"}, {"GET", "", "/n/x"},
+	{"GET", "example.com", "/h"}, {"GET", "example.com:8080", "/h"}, {"GET", "EXAMPLE.com", "/h"},
+	{"GET", "a.example.org", "/h"}, {"GET", "other", "/h"},
+	{"GET", "", "/static/x/y"}, {"GET", "", "/static"}, {"GET", "", "/stx"}, {"POST", "", "/stx"},
+	{"GET", "", "/f/xay"}, {"GET", "", "/dir/"}, {"GET", "", "/dir"},
+	{"GET", "", "/plain/1"}, {"GET", "", "/put"}, {"DELETE", "", "/put"},
+	{"GET", "", "/"}, {"GET", "", "/nothing"}, {"GET", "", "/hello/./bob"},
+	{"GET", "", "/hello/../hello/bob"}, {"GET", "", "//hello/bob"}, {"GET", "", "/hello/bob/"},
+	{"GET", "", "/.well-known/x"}, {"get", "", "/hello/bob"},
+}
+
+// compareWithMux serves every testRequests through ix and through ref and
+// compares the answers.
+func compareWithMux(t *testing.T, ix, ref http.Handler) {
+	t.Helper()
+	reqs := testRequests
 	for _, q := range reqs {
 		name := q.method + " " + q.host + q.target
 		r := httptest.NewRequest(q.method, q.target, nil)
@@ -115,9 +128,46 @@ func TestIndexMatchesMux(t *testing.T) {
 				want.Code, want.Body, want.Header().Get("Location"))
 		}
 	}
-	if direct == 0 {
-		t.Fatal("the index dispatched no request itself")
+}
+
+// TestIndexMatchesMuxAllSimple: when every route is simple, the index
+// answers 404 and 405 itself; they must be mux's.
+func TestIndexMatchesMuxAllSimple(t *testing.T) {
+	var direct int
+	var specs []Spec
+	for _, s := range testSpecs(&direct) {
+		if in := indexRoute(nil, s); in.h != nil {
+			specs = append(specs, s)
+		}
 	}
+	opts := Options{
+		NotFound:         http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(404); fmt.Fprint(w, Vars(r)) }),
+		MethodNotAllowed: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(405); fmt.Fprint(w, Vars(r)) }),
+	}
+	h, err := Build(specs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := h.(*index)
+	if !ix.allSimple {
+		t.Fatal("the table is not all simple")
+	}
+	ref, _, _ := buildMux(specs, opts)
+	// The index's own mux must not be asked for a 404 or 405 (but for
+	// the paths it leaves to mux entirely).
+	ix.mux.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if plainPath(r.URL.Path) {
+			t.Errorf("%s %s: 404 through mux", r.Method, r.URL)
+		}
+		opts.NotFound.ServeHTTP(w, r)
+	})
+	ix.mux.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if plainPath(r.URL.Path) {
+			t.Errorf("%s %s: 405 through mux", r.Method, r.URL)
+		}
+		opts.MethodNotAllowed.ServeHTTP(w, r)
+	})
+	compareWithMux(t, ix, ref)
 }
 
 // TestIndexDispatchesCommonRoutesItself pins which requests skip mux: the
