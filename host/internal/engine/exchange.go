@@ -15,7 +15,9 @@ import (
 // creates one per request (NewExchange) and releases it (Release) after
 // the response has been written.
 type Exchange struct {
-	Request   *http.Request
+	Request *http.Request
+	// Vars are the route variables; the map is only valid until Release
+	// (the router reuses it).
 	Vars      map[string]string
 	RequestID string
 	// MaxBody bounds request bodies read by plugins and bodies they write.
