@@ -59,3 +59,40 @@ func TestWasmHandlerPathAllocations(t *testing.T) {
 		t.Fatalf("%v allocations per request, want at most %d", n, want)
 	}
 }
+
+// BenchmarkHelloHTTP is BenchmarkHello over loopback HTTP/1.1 with a
+// keep-alive client, one request at a time: the native handler on its own
+// server against hostd's data plane serving the WAT hello handler. The
+// difference per request is hostd's cost including net/http's.
+//
+//	go test ./host -run '^$' -bench BenchmarkHelloHTTP -benchmem
+func BenchmarkHelloHTTP(b *testing.B) {
+	th := startHost(b, nil)
+	th.upload("hello-wat", testwasm.Hello)
+	th.route("hello-wat", `{"path":"/wat/{name}","methods":["GET"],"handler":{"plugin":"hello-wat"}}`)
+	native := httptest.NewServer(nativeHello())
+	defer native.Close()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	for _, tc := range []struct{ name, url string }{
+		{"native", native.URL + "/hello/bob"}, {"wasm-wat", th.base + "/wat/bob"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var buf [64]byte
+			for b.Loop() {
+				res, err := client.Get(tc.url)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for {
+					if _, err := res.Body.Read(buf[:]); err != nil {
+						break
+					}
+				}
+				res.Body.Close()
+				if res.StatusCode != 200 {
+					b.Fatalf("status %d", res.StatusCode)
+				}
+			}
+		})
+	}
+}
