@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/hostd/hostd/internal/guestbuild"
 	"github.com/hostd/hostd/internal/testwasm"
@@ -34,6 +35,15 @@ func BenchmarkHostCall(b *testing.B) {
 	}
 	run(b, "noop", 0, 1)
 	run(b, "call_now", n, n)
+	// What now itself costs in Go: call_now minus this is the host-call
+	// machinery (wazero's trampoline and our wrapper).
+	b.Run("go_time_now", func(b *testing.B) {
+		var sink int64
+		for b.Loop() {
+			sink += time.Now().UnixNano()
+		}
+		_ = sink
+	})
 }
 
 // BenchmarkOnRequest is one pooled on_request of the WAT hello handler,
