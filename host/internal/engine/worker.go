@@ -96,7 +96,7 @@ func (e *Engine) runWorker(ctx context.Context, dir string, wasm []byte) error {
 	took := time.Since(start)
 	switch {
 	case err == nil:
-		e.log.Debug("module compiled", "took", took, "bytes", len(wasm))
+		e.log.Debug("module compiled", "took", took, "bytes", len(wasm), "cpu", cpuTime(cmd.ProcessState), "max_rss", maxRSS(cmd.ProcessState))
 		return nil
 	case overMemory():
 		return &ABIError{Budget: true, Reason: fmt.Sprintf("compiling the module needed more than the compile budget of %d MiB", e.cfg.CompileMemoryBytes>>20)}
@@ -135,3 +135,6 @@ func lastLine(s string) string {
 	}
 	return s
 }
+
+// cpuTime is the CPU time an exited worker used.
+func cpuTime(ps *os.ProcessState) time.Duration { return ps.UserTime() + ps.SystemTime() }
