@@ -93,14 +93,22 @@ func compileInto(ctx context.Context, rc wazero.RuntimeConfig, dir string, wasm 
 }
 
 // withCompileWorkers lets wazero compile a module's functions on every
-// CPU this process may use (one goroutine per GOMAXPROCS) instead of one.
-// The machine code is the same whatever the order the functions compile
-// in (wazero links them in index order), so the cache entry is too; the
-// compile budget (time, memory) bounds the whole compilation as before.
-// A count already in ctx is kept.
+// CPU this process may use (one goroutine per GOMAXPROCS) instead of one,
+// or on the count withWorkers put in ctx. The machine code is the same
+// whatever the order the functions compile in (wazero links them in index
+// order), so the cache entry is too; the compile budget (time, memory)
+// bounds the whole compilation as before.
 func withCompileWorkers(ctx context.Context) context.Context {
-	if experimental.GetCompilationWorkers(ctx) > 0 {
-		return ctx
+	n, ok := ctx.Value(workersKey{}).(int)
+	if !ok || n < 1 {
+		n = runtime.GOMAXPROCS(0)
 	}
-	return experimental.WithCompilationWorkers(ctx, runtime.GOMAXPROCS(0))
+	return experimental.WithCompilationWorkers(ctx, n)
+}
+
+type workersKey struct{}
+
+// withWorkers sets the number of goroutines withCompileWorkers asks for.
+func withWorkers(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, workersKey{}, n)
 }

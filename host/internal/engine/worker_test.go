@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -171,7 +172,7 @@ func TestParallelCompileSameCode(t *testing.T) {
 	var files [][]byte
 	for _, workers := range []int{1, 2, 4} {
 		dir := t.TempDir()
-		ctx := experimental.WithCompilationWorkers(context.Background(), workers)
+		ctx := withWorkers(context.Background(), workers)
 		if err := compileInto(ctx, runtimeConfig(16), dir, wasm); err != nil {
 			t.Fatal(err)
 		}
@@ -189,5 +190,16 @@ func TestParallelCompileSameCode(t *testing.T) {
 		if !bytes.Equal(files[0], files[i]) {
 			t.Fatalf("the cache entry differs with %d workers", []int{1, 2, 4}[i])
 		}
+	}
+}
+
+// TestCompileWorkersDefault: without a count, the compile asks wazero for
+// one goroutine per GOMAXPROCS.
+func TestCompileWorkersDefault(t *testing.T) {
+	if got, want := experimental.GetCompilationWorkers(withCompileWorkers(context.Background())), runtime.GOMAXPROCS(0); got != want {
+		t.Fatalf("%d compilation workers, want GOMAXPROCS (%d)", got, want)
+	}
+	if got := experimental.GetCompilationWorkers(withCompileWorkers(withWorkers(context.Background(), 3))); got != 3 {
+		t.Fatalf("%d compilation workers, want the 3 asked for", got)
 	}
 }
