@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/hostd/hostd/host/internal/sandbox"
 )
@@ -39,8 +40,11 @@ type prepManifest struct {
 }
 
 // executableID is the sha256 of the running executable, or "" when it
-// cannot be read (the prepared-module cache is then off).
-func executableID() string {
+// cannot be read (the prepared-module cache is then off); computed once
+// per process.
+var executableID = sync.OnceValue(hashExecutable)
+
+func hashExecutable() string {
 	p, err := os.Executable()
 	if err != nil {
 		return ""
