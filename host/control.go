@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/hostd/hostd/host/internal/admin"
@@ -33,6 +34,7 @@ func (c *control) load(ctx context.Context) error {
 	}
 	c.h.kv.setScopes(c.h.reg)
 	inputs, bad := resolve(st)
+	defer c.loadModules(ctx, inputs)()
 	gen := c.h.plane.Build(ctx, inputs)
 	for id, err := range bad {
 		gen.Errors[id] = err
@@ -41,6 +43,53 @@ func (c *control) load(ctx context.Context) error {
 	c.h.plane.Swap(gen)
 	c.h.log.Info("routes loaded", "routes", len(st.Routes), "plugins", len(st.Plugins), "unavailable", len(gen.Errors))
 	return nil
+}
+
+// loadModules compiles (from the compilation cache, after a restart) the
+// distinct modules the routes use, GOMAXPROCS at a time, before the data
+// plane builds the routes one by one and finds them compiled: loading a
+// Go-built module (parse, instrument, verify and map its cached code) is
+// ≈0.1–0.2 s of CPU, so twenty of them one after the other were most of a
+// restart. Compiles of code not in the cache stay bounded by the engine's
+// compile slots. It returns the release of the references it took;
+// failures are left for the build to report on the routes concerned.
+func (c *control) loadModules(ctx context.Context, inputs []dataplane.RouteInput) func() {
+	seen := map[string]bool{}
+	var shas []string
+	for _, in := range inputs {
+		for _, b := range in.Bindings {
+			if !seen[b.SHA256] {
+				seen[b.SHA256] = true
+				shas = append(shas, b.SHA256)
+			}
+		}
+	}
+	mods := make([]*engine.Module, len(shas))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(shas)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if m, err := c.h.eng.Load(ctx, shas[i], c.h.reg.Wasm); err == nil {
+					mods[i] = m
+				}
+			}
+		}()
+	}
+	for i := range shas {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return func() {
+		for _, m := range mods {
+			if m != nil {
+				m.Release(ctx)
+			}
+		}
+	}
 }
 
 // resolve turns routes into data-plane inputs, looking up the version each

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"syscall"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // compileCode compiles an instrumented module. With a cache directory the
@@ -19,7 +21,7 @@ import (
 // verification or that wazero cannot load is rebuilt once.
 func (e *Engine) compileCode(ctx context.Context, wasm []byte) (wazero.CompiledModule, error) {
 	if e.code == nil {
-		cm, err := e.rt.CompileModule(ctx, wasm)
+		cm, err := e.rt.CompileModule(withCompileWorkers(ctx), wasm)
 		if err != nil {
 			return nil, &ABIError{Reason: "invalid module: " + err.Error()}
 		}
@@ -80,7 +82,7 @@ func compileInto(ctx context.Context, rc wazero.RuntimeConfig, dir string, wasm 
 	defer cache.Close(ctx)
 	rt := wazero.NewRuntimeWithConfig(ctx, rc.WithCompilationCache(cache))
 	defer rt.Close(ctx)
-	cm, err := rt.CompileModule(ctx, wasm)
+	cm, err := rt.CompileModule(withCompileWorkers(ctx), wasm)
 	if errors.Is(err, syscall.ENOSPC) { // writing the cache entry: the disk's fault, not the module's
 		return fmt.Errorf("engine: write compiled code: %w", err)
 	}
@@ -88,4 +90,25 @@ func compileInto(ctx context.Context, rc wazero.RuntimeConfig, dir string, wasm 
 		return &ABIError{Reason: "invalid module: " + err.Error()}
 	}
 	return cm.Close(ctx)
+}
+
+// withCompileWorkers lets wazero compile a module's functions on every
+// CPU this process may use (one goroutine per GOMAXPROCS) instead of one,
+// or on the count withWorkers put in ctx. The machine code is the same
+// whatever the order the functions compile in (wazero links them in index
+// order), so the cache entry is too; the compile budget (time, memory)
+// bounds the whole compilation as before.
+func withCompileWorkers(ctx context.Context) context.Context {
+	n, ok := ctx.Value(workersKey{}).(int)
+	if !ok || n < 1 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	return experimental.WithCompilationWorkers(ctx, n)
+}
+
+type workersKey struct{}
+
+// withWorkers sets the number of goroutines withCompileWorkers asks for.
+func withWorkers(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, workersKey{}, n)
 }

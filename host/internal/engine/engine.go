@@ -236,6 +236,7 @@ type Engine struct {
 	rc     wazero.RuntimeConfig // without the cache, for compile workers
 	cache  wazero.CompilationCache
 	code   *codeCache // nil without CacheDir
+	exeID  string     // sha256 of the executable, for the prepared-module cache
 	log    *slog.Logger
 	budget *budget
 	slots  chan struct{} // compile slots
@@ -275,7 +276,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("engine: cache dir: %w", err)
 		}
-		e.code, e.cache = code, c
+		e.code, e.cache, e.exeID = code, c, executableID()
 		rc = rc.WithCompilationCache(c)
 	}
 	e.rt = wazero.NewRuntimeWithConfig(ctx, rc)

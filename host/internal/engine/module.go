@@ -110,33 +110,57 @@ type shaLock struct {
 }
 
 func (e *Engine) compile(ctx context.Context, sha string, wasm []byte) (*Module, error) {
-	parsed, err := sandbox.Parse(wasm, e.cfg.Limits)
-	if err != nil {
-		return nil, parseError(err)
-	}
-	if err := checkImports(parsed); err != nil {
-		return nil, &ABIError{Reason: err.Error()}
-	}
-	out, err := sandbox.Instrument(parsed, sandbox.Options{
+	opts := sandbox.Options{
 		StackBudget: int32(e.cfg.StackBudgetBytes / sandbox.StackUnit),
 		StackSoft:   int32(e.cfg.StackSoftBytes / sandbox.StackUnit),
-	})
-	if err != nil {
-		return nil, &ABIError{Reason: err.Error()}
 	}
-	compiled, err := e.compileCode(ctx, out)
+	var key string
+	var prep prepared
+	hit := false
+	if e.code != nil && e.exeID != "" {
+		key = e.prepKey(sha, opts)
+		prep, hit = e.code.loadPrepared(key)
+	}
+	if !hit {
+		var err error
+		if prep, err = prepare(wasm, e.cfg.Limits, opts); err != nil {
+			return nil, err
+		}
+	}
+	compiled, err := e.compileCode(ctx, prep.wasm)
 	if err != nil {
 		return nil, err
 	}
-	m := &Module{e: e, sha: sha, size: len(wasm), compiled: compiled}
-	if len(parsed.Memories) > 0 {
-		m.minPages = parsed.Memories[0].Min
-	}
+	m := &Module{e: e, sha: sha, size: len(wasm), compiled: compiled, minPages: prep.minPages}
 	if err := m.validate(); err != nil {
 		_ = compiled.Close(ctx)
 		return nil, &ABIError{Reason: err.Error()}
 	}
+	if key != "" && !hit {
+		e.code.storePrepared(key, prep)
+	}
 	return m, nil
+}
+
+// prepare parses wasm within the load limits, checks its imports and
+// instruments it.
+func prepare(wasm []byte, limits sandbox.Limits, opts sandbox.Options) (prepared, error) {
+	parsed, err := sandbox.Parse(wasm, limits)
+	if err != nil {
+		return prepared{}, parseError(err)
+	}
+	if err := checkImports(parsed); err != nil {
+		return prepared{}, &ABIError{Reason: err.Error()}
+	}
+	out, err := sandbox.Instrument(parsed, opts)
+	if err != nil {
+		return prepared{}, &ABIError{Reason: err.Error()}
+	}
+	p := prepared{wasm: out}
+	if len(parsed.Memories) > 0 {
+		p.minPages = parsed.Memories[0].Min
+	}
+	return p, nil
 }
 
 // parseError explains why sandbox.Parse refused a module.

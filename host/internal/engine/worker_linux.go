@@ -54,3 +54,11 @@ func watchMemory(p *os.Process, limit int64) func() bool {
 	}()
 	return killed.Load
 }
+
+// maxRSS is the peak resident memory of an exited worker, in bytes.
+func maxRSS(ps *os.ProcessState) int64 {
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss << 10
+	}
+	return 0
+}

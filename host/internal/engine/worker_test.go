@@ -1,17 +1,21 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hostd/hostd/host/internal/sandbox"
 	"github.com/hostd/hostd/internal/guestbuild"
 	"github.com/hostd/hostd/internal/hostdbin"
 	"github.com/hostd/hostd/internal/testwasm"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // TestMain lets this test binary serve as its own compile worker.
@@ -149,5 +153,53 @@ func TestCompileWorkerOfAnotherBuildIsRefused(t *testing.T) {
 	}
 	if n := len(cacheFiles(t, dir)); n != 0 {
 		t.Fatalf("%d cache files left", n)
+	}
+}
+
+// TestParallelCompileSameCode pins that compiling a module's functions
+// on several goroutines (withCompileWorkers) writes the same cache entry
+// as compiling them on one.
+func TestParallelCompileSameCode(t *testing.T) {
+	cfg := Config{}.withDefaults()
+	parsed, err := sandbox.Parse(testwasm.Get("fuzzguest"), cfg.Limits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasm, err := sandbox.Instrument(parsed, sandbox.Options{StackBudget: int32(cfg.StackBudgetBytes / sandbox.StackUnit)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files [][]byte
+	for _, workers := range []int{1, 2, 4} {
+		dir := t.TempDir()
+		ctx := withWorkers(context.Background(), workers)
+		if err := compileInto(ctx, runtimeConfig(16), dir, wasm); err != nil {
+			t.Fatal(err)
+		}
+		f := cacheFiles(t, dir)
+		if len(f) != 1 {
+			t.Fatalf("%d workers: %d cache files, want 1", workers, len(f))
+		}
+		b, err := os.ReadFile(f[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, b)
+	}
+	for i := 1; i < len(files); i++ {
+		if !bytes.Equal(files[0], files[i]) {
+			t.Fatalf("the cache entry differs with %d workers", []int{1, 2, 4}[i])
+		}
+	}
+}
+
+// TestCompileWorkersDefault: without a count, the compile asks wazero for
+// one goroutine per GOMAXPROCS.
+func TestCompileWorkersDefault(t *testing.T) {
+	if got, want := experimental.GetCompilationWorkers(withCompileWorkers(context.Background())), runtime.GOMAXPROCS(0); got != want {
+		t.Fatalf("%d compilation workers, want GOMAXPROCS (%d)", got, want)
+	}
+	if got := experimental.GetCompilationWorkers(withCompileWorkers(withWorkers(context.Background(), 3))); got != 3 {
+		t.Fatalf("%d compilation workers, want the 3 asked for", got)
 	}
 }

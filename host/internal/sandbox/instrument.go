@@ -50,6 +50,8 @@ type Options struct {
 //   - every such function subtracts its frame cost from the stack budget
 //     at entry (calling StackFunc once the soft limit is passed) and adds
 //     it back on every exit;
+//   - runs of active data segments that follow each other in memory are
+//     merged (mergedData): the same initial memory in fewer segments;
 //   - function indices are shifted by the two imported functions; the
 //     name section keeps module, function and local names; other custom
 //     sections are dropped.
@@ -244,10 +246,10 @@ func (x *rewriter) module() ([]byte, error) {
 			}
 		})
 	}
-	if len(m.Data) > 0 {
+	if data := mergedData(m); len(data) > 0 {
 		w.section(secData, func(s *writer) {
-			s.u32(uint32(len(m.Data)))
-			for _, d := range m.Data {
+			s.u32(uint32(len(data)))
+			for _, d := range data {
 				if d.Passive {
 					s.u32(1)
 				} else {
