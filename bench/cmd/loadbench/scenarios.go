@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/hostd/hostd/bench/internal/procstat"
+	"github.com/hostd/hostd/bench/internal/wrk"
+)
+
+// scenario is one load target. Every scenario but the references runs
+// next to its reference (ref) in each round.
+type scenario struct {
+	Name      string
+	Ref       string // "native", "direct", or "" for a reference
+	URL       string // what wrk loads
+	Headers   []string
+	WantBody  string
+	CPUOf     []*child // servers whose CPU time the scenario costs
+	Target    float64  // req/s ÷ reference at least this (0: none)
+	CPUTarget float64  // CPU µs/req − reference at most this (0: none)
+}
+
+// scenarios lists the references first, then the measured scenarios in
+// the order the rounds run them.
+func scenarios(s *servers, token []byte, tinygo map[string][]byte) []*scenario {
+	hostd, native := "http://"+s.hostdAddr, "http://"+s.nativeAddr
+	auth := []string{"Authorization: Bearer " + string(token)}
+	list := []*scenario{
+		{Name: "native", URL: native + "/hello/bench", WantBody: "hello, bench", CPUOf: []*child{s.native}},
+		{Name: "direct", URL: native + "/up/hello/bench", WantBody: "hello, bench", CPUOf: []*child{s.native}},
+		{Name: "wasm-hello", Ref: "native", URL: hostd + "/hello/bench", WantBody: "hello, bench",
+			CPUOf: []*child{s.hostd}, Target: 0.90},
+		{Name: "chain", Ref: "native", URL: hostd + "/chain/bench", Headers: auth, WantBody: "hello, bench",
+			CPUOf: []*child{s.hostd}, Target: 0.80, CPUTarget: 8},
+		{Name: "wat-hello", Ref: "native", URL: hostd + "/wat/bench", WantBody: "hello from wat",
+			CPUOf: []*child{s.hostd}},
+		{Name: "proxy", Ref: "direct", URL: hostd + "/up/hello/bench", WantBody: "hello, bench",
+			CPUOf: []*child{s.hostd, s.native}, Target: 0.60},
+	}
+	if tinygo["hello"] != nil {
+		list = append(list, &scenario{Name: "tinygo-hello", Ref: "native", URL: hostd + "/tinygo/hello/bench",
+			WantBody: "hello, bench", CPUOf: []*child{s.hostd}, Target: 0.90})
+	}
+	if hasTinyGoChain(tinygo) {
+		list = append(list, &scenario{Name: "tinygo-chain", Ref: "native", URL: hostd + "/tinygo/chain/bench",
+			Headers: auth, WantBody: "hello, bench", CPUOf: []*child{s.hostd}, Target: 0.80, CPUTarget: 8})
+	}
+	return list
+}
+
+// check sends one request and compares status and body.
+func (sc *scenario) check(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, sc.URL, nil)
+	if err != nil {
+		return fmt.Errorf("loadbench: %s: %w", sc.Name, err)
+	}
+	for _, h := range sc.Headers {
+		k, v, _ := cutHeader(h)
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("loadbench: %s: %w", sc.Name, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK || string(body) != sc.WantBody {
+		return fmt.Errorf("loadbench: %s: GET %s answered %s %q, want 200 %q", sc.Name, sc.URL, resp.Status, body, sc.WantBody)
+	}
+	return nil
+}
+
+func cutHeader(h string) (string, string, bool) {
+	for i := 0; i < len(h); i++ {
+		if h[i] == ':' {
+			v := h[i+1:]
+			for len(v) > 0 && v[0] == ' ' {
+				v = v[1:]
+			}
+			return h[:i], v, true
+		}
+	}
+	return h, "", false
+}
+
+// result is one measured wrk run of a scenario.
+type result struct {
+	Scenario   string  `json:"scenario"`
+	Pair       string  `json:"pair"` // the scenario this reference run is paired with, or the scenario itself
+	Round      int     `json:"round"`
+	Requests   int64   `json:"requests"`
+	ReqPerSec  float64 `json:"req_per_s"`
+	P50us      float64 `json:"p50_us"`
+	P99us      float64 `json:"p99_us"`
+	CPUPerReq  float64 `json:"cpu_us_per_req"`
+	CPUSeconds float64 `json:"cpu_s"`
+}
+
+// load runs wrk against sc for d and measures the CPU time of sc's servers
+// over the run.
+func (sc *scenario) load(ctx context.Context, o wrk.Options, d time.Duration) (result, error) {
+	o.URL, o.Headers, o.Duration = sc.URL, sc.Headers, d
+	before, err := cpuOf(sc.CPUOf)
+	if err != nil {
+		return result{}, err
+	}
+	res, err := wrk.Run(ctx, o)
+	if err != nil {
+		return result{}, err
+	}
+	after, err := cpuOf(sc.CPUOf)
+	if err != nil {
+		return result{}, err
+	}
+	if res.Non2xx > 0 || res.SocketErrors > 0 || res.Requests == 0 {
+		return result{}, fmt.Errorf("loadbench: %s: %d requests, %d non-2xx answers, %d socket errors",
+			sc.Name, res.Requests, res.Non2xx, res.SocketErrors)
+	}
+	cpu := after - before
+	return result{Scenario: sc.Name, Requests: res.Requests, ReqPerSec: res.RequestsPerS,
+		P50us: us(res.P(50)), P99us: us(res.P(99)), CPUSeconds: cpu.Seconds(),
+		CPUPerReq: us(cpu) / float64(res.Requests)}, nil
+}
+
+func cpuOf(cs []*child) (time.Duration, error) {
+	var sum time.Duration
+	for _, c := range cs {
+		if c.exited() {
+			return 0, fmt.Errorf("loadbench: %s exited:\n%s", c.name, c.logTail())
+		}
+		t, err := procstat.CPU(c.pid())
+		if err != nil {
+			return 0, err
+		}
+		sum += t
+	}
+	return sum, nil
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
