@@ -88,11 +88,28 @@ type machine struct {
 	Date      string `json:"date"`
 	Commit    string `json:"commit"`
 	Placement string `json:"placement"`
+	// Load is /proc/loadavg's 1-minute figure before the first and after
+	// the last run: other work on the machine while it measured.
+	Load [2]string `json:"loadavg_1m"`
 }
 
-func describeMachine(root, placement string) machine {
+// loadAvg returns the 1-minute load average.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
+}
+
+func describeMachine(root, placement, loadBefore string) machine {
 	m := machine{Cores: runtime.NumCPU(), Go: runtime.Version(), Wrk: wrk.Version(),
-		Date: time.Now().UTC().Format(time.RFC3339), Placement: placement, CPU: "unknown"}
+		Date: time.Now().UTC().Format(time.RFC3339), Placement: placement, CPU: "unknown",
+		Load: [2]string{loadBefore, loadAvg()}}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
 			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {

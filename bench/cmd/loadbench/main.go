@@ -51,9 +51,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("loadbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.DurationVar(&o.duration, "duration", 5*time.Second, "length of each measured wrk run (whole seconds, at least 1s)")
+	fs.DurationVar(&o.duration, "duration", 3*time.Second, "length of each measured wrk run (whole seconds, at least 1s)")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load on each scenario before the rounds (0 for none)")
-	fs.IntVar(&o.rounds, "rounds", 3, "rounds: each runs every scenario next to its reference")
+	fs.IntVar(&o.rounds, "rounds", 5, "rounds: each runs every scenario next to its reference")
 	fs.IntVar(&o.connections, "connections", 16, "wrk connections")
 	fs.IntVar(&o.threads, "threads", 1, "wrk threads")
 	fs.BoolVar(&o.pin, "pin", runtime.NumCPU() >= 2, "pin the servers to CPU 1 and wrk to CPU 0 (taskset)")
@@ -142,12 +142,13 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 			return err
 		}
 	}
+	loadBefore := loadAvg()
 	wo := wrk.Options{Connections: o.connections, Threads: o.threads, CPUs: wrkCPUs}
 	runs, err := rounds(ctx, o, wo, list, measured, stderr)
 	if err != nil {
 		return err
 	}
-	m := describeMachine(root, placement)
+	m := describeMachine(root, placement, loadBefore)
 	settings := fmt.Sprintf("wrk -t%d -c%d, %d rounds × %s per run, warm-up %s", o.threads, o.connections, o.rounds, o.duration, o.warmup)
 	rows := summarize(list, runs)
 	printTable(stdout, m, settings, rows)
@@ -214,8 +215,8 @@ func rounds(ctx context.Context, o options, wo wrk.Options, list, measured []*sc
 				}
 				r.Round, r.Pair = round, sc.Name
 				runs = append(runs, r)
-				fmt.Fprintf(stderr, "  round %d  %-12s %9.0f req/s  p50 %-8s p99 %-8s CPU %6.1f µs/req\n",
-					round, x.Name, r.ReqPerSec, fmtUS(r.P50us), fmtUS(r.P99us), r.CPUPerReq)
+				fmt.Fprintf(stderr, "  round %d  %-12s %9.0f req/s  p50 %-8s p99 %-8s CPU %6.1f µs/req  busy %3.0f%%\n",
+					round, x.Name, r.ReqPerSec, fmtUS(r.P50us), fmtUS(r.P99us), r.CPUPerReq, 100*r.Busy)
 			}
 		}
 	}

@@ -25,6 +25,7 @@ type row struct {
 	P50us     float64 `json:"p50_us"`
 	P99us     float64 `json:"p99_us"`
 	CPUPerReq float64 `json:"cpu_us_per_req"`
+	Busy      float64 `json:"server_busy"`                // median CPU seconds ÷ wall seconds of the runs
 	CPUDelta  float64 `json:"cpu_minus_ref_us,omitempty"` // median CPU/req − the paired reference's
 	CPUTarget float64 `json:"cpu_minus_ref_target_us,omitempty"`
 }
@@ -69,7 +70,8 @@ func summarize(list []*scenario, runs []result) []row {
 		rw := row{Scenario: sc.Name, Ref: sc.Ref, Runs: len(own), ReqPerSec: stats.Median(field(own, reqs)),
 			P50us:     stats.Median(field(own, func(r result) float64 { return r.P50us })),
 			P99us:     stats.Median(field(own, func(r result) float64 { return r.P99us })),
-			CPUPerReq: stats.Median(field(own, cpu)), Target: sc.Target, CPUTarget: sc.CPUTarget}
+			CPUPerReq: stats.Median(field(own, cpu)), Busy: stats.Median(field(own, func(r result) float64 { return r.Busy })),
+			Target: sc.Target, CPUTarget: sc.CPUTarget}
 		if sc.Ref != "" {
 			ref := filter(runs, func(r result) bool { return r.Scenario == sc.Ref && r.Pair == sc.Name })
 			rw.Ratio = stats.RatioOfMedians(field(own, reqs), field(ref, reqs))
@@ -83,9 +85,10 @@ func summarize(list []*scenario, runs []result) []row {
 
 func printTable(w io.Writer, m machine, settings string, rows []row) {
 	fmt.Fprintf(w, "\nmachine: %s, %d cores, Linux %s, %s, %s\n", m.CPU, m.Cores, m.Kernel, m.Go, m.Wrk)
-	fmt.Fprintf(w, "date: %s, commit: %s\nload: %s; %s\n\n", m.Date, m.Commit, settings, m.Placement)
+	fmt.Fprintf(w, "date: %s, commit: %s, load average (1 min) %s before, %s after\n", m.Date, m.Commit, m.Load[0], m.Load[1])
+	fmt.Fprintf(w, "load: %s; %s\n\n", settings, m.Placement)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tvs\treq/s\tratio\t(rounds)\ttarget\tp50\tp99\tCPU µs/req\tCPU − ref µs\ttarget\t")
+	fmt.Fprintln(tw, "scenario\tvs\treq/s\tratio\t(rounds)\ttarget\tp50\tp99\tCPU µs/req\tbusy\tCPU − ref µs\ttarget\t")
 	for _, r := range rows {
 		ratio, span, target, delta, ctarget := "-", "", "", "-", ""
 		if r.Ref != "" {
@@ -103,12 +106,13 @@ func printTable(w io.Writer, m machine, settings string, rows []row) {
 		if ref == "" {
 			ref = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t\n", r.Scenario, ref, r.ReqPerSec,
-			ratio, span, target, fmtUS(r.P50us), fmtUS(r.P99us), r.CPUPerReq, delta, ctarget)
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.0f%%\t%s\t%s\t\n", r.Scenario, ref, r.ReqPerSec,
+			ratio, span, target, fmtUS(r.P50us), fmtUS(r.P99us), r.CPUPerReq, 100*r.Busy, delta, ctarget)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nratio: median req/s ÷ median req/s of the reference runs paired with it (rounds: lowest–highest per-round ratio).")
-	fmt.Fprintln(w, "CPU: utime+stime of the server processes (hostd; hostd + native for proxy) over the run ÷ requests.")
+	fmt.Fprintln(w, "CPU: utime+stime of the server processes (hostd; hostd + native for proxy) over the run ÷ requests;")
+	fmt.Fprintln(w, "busy: that CPU time ÷ the run's wall time (100% = one core; well below it, the server waited or lacked the core).")
 }
 
 func verdict(ok bool) string {

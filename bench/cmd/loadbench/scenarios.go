@@ -98,6 +98,7 @@ type result struct {
 	P99us      float64 `json:"p99_us"`
 	CPUPerReq  float64 `json:"cpu_us_per_req"`
 	CPUSeconds float64 `json:"cpu_s"`
+	Busy       float64 `json:"server_busy"` // CPUSeconds ÷ the run's wall time: 1 = one core's worth
 }
 
 // load runs wrk against sc for d and measures the CPU time of sc's servers
@@ -123,7 +124,7 @@ func (sc *scenario) load(ctx context.Context, o wrk.Options, d time.Duration) (r
 	cpu := after - before
 	return result{Scenario: sc.Name, Requests: res.Requests, ReqPerSec: res.RequestsPerS,
 		P50us: us(res.P(50)), P99us: us(res.P(99)), CPUSeconds: cpu.Seconds(),
-		CPUPerReq: us(cpu) / float64(res.Requests)}, nil
+		CPUPerReq: us(cpu) / float64(res.Requests), Busy: cpu.Seconds() / res.Duration.Seconds()}, nil
 }
 
 func cpuOf(cs []*child) (time.Duration, error) {
