@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command loadbench is hostd's load harness: it builds hostd, a native
 // net/http + gorilla/mux server and the plugins from the checkout, starts
 // them on 127.0.0.1 with throwaway data directories, and loads each
@@ -7,7 +9,8 @@
 //	scripts/bench.sh [flags]        # installs wrk if missing, then:
 //	go run ./bench/cmd/loadbench [flags]
 //
-// See BENCHMARKS.md for what each figure means.
+// It reads /proc and pins with taskset, so it builds on Linux only. See
+// BENCHMARKS.md for what each figure means.
 package main
 
 import (

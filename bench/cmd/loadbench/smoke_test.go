@@ -1,4 +1,4 @@
-//go:build benchsmoke
+//go:build benchsmoke && linux
 
 // The end-to-end smoke of the harness: one very short round of every
 // scenario, the TinyGo ones included (fed Go-built modules: the harness only
