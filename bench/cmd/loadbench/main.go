@@ -148,6 +148,9 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 	loadBefore := loadAvg()
 	wo := wrk.Options{Connections: o.connections, Threads: o.threads, CPUs: wrkCPUs}
 	runs, err := rounds(ctx, o, wo, list, measured, stderr)
+	if ctx.Err() != nil {
+		return errors.New("loadbench: interrupted; servers stopped")
+	}
 	if err != nil {
 		return err
 	}

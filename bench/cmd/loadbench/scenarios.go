@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hostd/hostd/bench/internal/procstat"
@@ -61,8 +62,8 @@ func (sc *scenario) check(ctx context.Context) error {
 		return fmt.Errorf("loadbench: %s: %w", sc.Name, err)
 	}
 	for _, h := range sc.Headers {
-		k, v, _ := cutHeader(h)
-		req.Header.Set(k, v)
+		k, v, _ := strings.Cut(h, ":")
+		req.Header.Set(k, strings.TrimSpace(v))
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -74,19 +75,6 @@ func (sc *scenario) check(ctx context.Context) error {
 		return fmt.Errorf("loadbench: %s: GET %s answered %s %q, want 200 %q", sc.Name, sc.URL, resp.Status, body, sc.WantBody)
 	}
 	return nil
-}
-
-func cutHeader(h string) (string, string, bool) {
-	for i := 0; i < len(h); i++ {
-		if h[i] == ':' {
-			v := h[i+1:]
-			for len(v) > 0 && v[0] == ' ' {
-				v = v[1:]
-			}
-			return h[:i], v, true
-		}
-	}
-	return h, "", false
 }
 
 // result is one measured wrk run of a scenario.
