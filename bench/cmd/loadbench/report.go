@@ -29,6 +29,9 @@ type row struct {
 	CPUPerReq float64 `json:"cpu_us_per_req"`
 	Busy      float64 `json:"server_busy"`                // median CPU seconds ÷ wall seconds of the runs
 	CPUDelta  float64 `json:"cpu_minus_ref_us,omitempty"` // median CPU/req − the paired reference's
+	// CPURatio is the paired reference's median CPU/req ÷ the scenario's:
+	// the req/s ratio two servers that each had their whole core would show.
+	CPURatio  float64 `json:"cpu_ratio,omitempty"`
 	CPUTarget float64 `json:"cpu_minus_ref_target_us,omitempty"`
 }
 
@@ -79,6 +82,7 @@ func summarize(list []*scenario, runs []result) []row {
 			rw.Ratio = stats.RatioOfMedians(field(own, reqs), field(ref, reqs))
 			rw.RatioLo, rw.RatioHi = stats.Range(stats.PairRatios(field(own, reqs), field(ref, reqs)))
 			rw.CPUDelta = stats.Median(field(own, cpu)) - stats.Median(field(ref, cpu))
+			rw.CPURatio = stats.RatioOfMedians(field(ref, cpu), field(own, cpu))
 		}
 		rows = append(rows, rw)
 	}
@@ -90,13 +94,14 @@ func printTable(w io.Writer, m machine, settings string, rows []row) {
 	fmt.Fprintf(w, "date: %s, commit: %s, load average (1 min) %s before, %s after\n", m.Date, m.Commit, m.Load[0], m.Load[1])
 	fmt.Fprintf(w, "load: %s; %s\n\n", settings, m.Placement)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tvs\treq/s\tratio\t(rounds)\ttarget\tp50\tp99\tCPU µs/req\tbusy\tCPU − ref µs\ttarget\t")
+	fmt.Fprintln(tw, "scenario\tvs\treq/s\tratio\t(rounds)\ttarget\tp50\tp99\tCPU µs/req\tbusy\tCPU − ref µs\ttarget\tby CPU\t")
 	for _, r := range rows {
-		ratio, span, target, delta, ctarget := "-", "", "", "-", ""
+		ratio, span, target, delta, ctarget, byCPU := "-", "", "", "-", "", "-"
 		if r.Ref != "" {
 			ratio = fmt.Sprintf("%.2f", r.Ratio)
 			span = fmt.Sprintf("%.2f–%.2f", r.RatioLo, r.RatioHi)
 			delta = fmt.Sprintf("%+.1f", r.CPUDelta)
+			byCPU = fmt.Sprintf("%.2f", r.CPURatio)
 		}
 		if r.Target > 0 {
 			target = fmt.Sprintf("≥ %.2f %s", r.Target, verdict(r.Ratio >= r.Target))
@@ -108,13 +113,15 @@ func printTable(w io.Writer, m machine, settings string, rows []row) {
 		if ref == "" {
 			ref = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.0f%%\t%s\t%s\t\n", r.Scenario, ref, r.ReqPerSec,
-			ratio, span, target, fmtUS(r.P50us), fmtUS(r.P99us), r.CPUPerReq, 100*r.Busy, delta, ctarget)
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.0f%%\t%s\t%s\t%s\t\n", r.Scenario, ref, r.ReqPerSec,
+			ratio, span, target, fmtUS(r.P50us), fmtUS(r.P99us), r.CPUPerReq, 100*r.Busy, delta, ctarget, byCPU)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nratio: median req/s ÷ median req/s of the reference runs paired with it (rounds: lowest–highest per-round ratio).")
 	fmt.Fprintln(w, "CPU: utime+stime of the server processes (hostd; hostd + native for proxy) over the run ÷ requests;")
 	fmt.Fprintln(w, "busy: that CPU time ÷ the run's wall time (100% = one core; well below it, the server waited or lacked the core).")
+	fmt.Fprintln(w, "by CPU: the reference's CPU µs/req ÷ the scenario's, the ratio two servers that each had their whole core would show;")
+	fmt.Fprintln(w, "steadier than req/s when the machine is loaded (busy well below 100%).")
 }
 
 func verdict(ok bool) string {

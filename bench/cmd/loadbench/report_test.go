@@ -40,6 +40,9 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("wasm-hello %+v", w)
 	}
 	p := byName["proxy"]
+	if w.CPURatio != 20.0/25 {
+		t.Errorf("wasm-hello CPU ratio %v, want native's 20 µs ÷ 25 µs", w.CPURatio)
+	}
 	if p.Ratio != 0.56 || p.CPUDelta != 18 {
 		t.Errorf("proxy %+v, want ratio 560/1000 and CPU 29−11", p)
 	}
