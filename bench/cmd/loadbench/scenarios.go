@@ -22,6 +22,7 @@ type scenario struct {
 	URL       string // what wrk loads
 	Headers   []string
 	WantBody  string
+	Chain     bool     // the route runs jwt-auth, rate-limit and circuit-breaker
 	CPUOf     []*child // servers whose CPU time the scenario costs
 	Target    float64  // req/s ÷ reference at least this (0: none)
 	CPUTarget float64  // CPU µs/req − reference at most this (0: none)
@@ -38,7 +39,7 @@ func scenarios(s *servers, token []byte, tinygo map[string][]byte) []*scenario {
 		{Name: "wasm-hello", Ref: "native", URL: hostd + "/hello/bench", WantBody: "hello, bench",
 			CPUOf: []*child{s.hostd}, Target: 0.90},
 		{Name: "chain", Ref: "native", URL: hostd + "/chain/bench", Headers: auth, WantBody: "hello, bench",
-			CPUOf: []*child{s.hostd}, Target: 0.80, CPUTarget: 8},
+			Chain: true, CPUOf: []*child{s.hostd}, Target: 0.80, CPUTarget: 8},
 		{Name: "wat-hello", Ref: "native", URL: hostd + "/wat/bench", WantBody: "hello from wat",
 			CPUOf: []*child{s.hostd}},
 		{Name: "proxy", Ref: "direct", URL: hostd + "/up/hello/bench", WantBody: "hello, bench",
@@ -50,31 +51,50 @@ func scenarios(s *servers, token []byte, tinygo map[string][]byte) []*scenario {
 	}
 	if hasTinyGoChain(tinygo) {
 		list = append(list, &scenario{Name: "tinygo-chain", Ref: "native", URL: hostd + "/tinygo/chain/bench",
-			Headers: auth, WantBody: "hello, bench", CPUOf: []*child{s.hostd}, Target: 0.80, CPUTarget: 8})
+			Headers: auth, WantBody: "hello, bench", Chain: true, CPUOf: []*child{s.hostd}, Target: 0.80, CPUTarget: 8})
 	}
 	return list
 }
 
-// check sends one request and compares status and body.
+// check sends one request and compares status and body. For a chain it
+// also checks that the filters ran: the answer carries rate-limit's
+// RateLimit-Limit, and without the token jwt-auth answers 401.
 func (sc *scenario) check(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, sc.URL, nil)
+	status, hdr, body, err := get(ctx, sc.URL, sc.Headers)
 	if err != nil {
 		return fmt.Errorf("loadbench: %s: %w", sc.Name, err)
 	}
-	for _, h := range sc.Headers {
+	if status != http.StatusOK || body != sc.WantBody {
+		return fmt.Errorf("loadbench: %s: GET %s answered %d %q, want 200 %q", sc.Name, sc.URL, status, body, sc.WantBody)
+	}
+	if !sc.Chain {
+		return nil
+	}
+	if hdr.Get("RateLimit-Limit") == "" {
+		return fmt.Errorf("loadbench: %s: no RateLimit-Limit header: rate-limit did not run", sc.Name)
+	}
+	if status, _, _, err = get(ctx, sc.URL, nil); err != nil || status != http.StatusUnauthorized {
+		return fmt.Errorf("loadbench: %s: without a token: %d, %v; want 401 from jwt-auth", sc.Name, status, err)
+	}
+	return nil
+}
+
+func get(ctx context.Context, url string, headers []string) (int, http.Header, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, nil, "", err
+	}
+	for _, h := range headers {
 		k, v, _ := strings.Cut(h, ":")
 		req.Header.Set(k, strings.TrimSpace(v))
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("loadbench: %s: %w", sc.Name, err)
+		return 0, nil, "", err
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != http.StatusOK || string(body) != sc.WantBody {
-		return fmt.Errorf("loadbench: %s: GET %s answered %s %q, want 200 %q", sc.Name, sc.URL, resp.Status, body, sc.WantBody)
-	}
-	return nil
+	return resp.StatusCode, resp.Header, string(body), nil
 }
 
 // result is one measured wrk run of a scenario.
