@@ -84,9 +84,21 @@ func summarize(list []*scenario, runs []result) []row {
 			rw.CPUDelta = stats.Median(field(own, cpu)) - stats.Median(field(ref, cpu))
 			rw.CPURatio = stats.RatioOfMedians(field(ref, cpu), field(own, cpu))
 		}
-		rows = append(rows, rw)
+		rows = append(rows, rw.finite())
 	}
 	return rows
+}
+
+// finite replaces NaN (a median or ratio of no runs) by 0, which JSON can
+// carry.
+func (r row) finite() row {
+	for _, f := range []*float64{&r.ReqPerSec, &r.Ratio, &r.RatioLo, &r.RatioHi, &r.P50us, &r.P99us,
+		&r.CPUPerReq, &r.Busy, &r.CPUDelta, &r.CPURatio} {
+		if math.IsNaN(*f) || math.IsInf(*f, 0) {
+			*f = 0
+		}
+	}
+	return r
 }
 
 func printTable(w io.Writer, m machine, settings string, rows []row) {

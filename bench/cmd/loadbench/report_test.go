@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -55,6 +56,19 @@ func TestSummarize(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestSummarizeUnpaired: a scenario without paired reference runs gives
+// zeros, not NaN, so that -json can still write the report.
+func TestSummarizeUnpaired(t *testing.T) {
+	list := []*scenario{{Name: "native"}, {Name: "chain", Ref: "native"}}
+	rows := summarize(list, []result{{Scenario: "chain", Pair: "chain", ReqPerSec: 10, CPUPerReq: 5}})
+	if len(rows) != 1 || rows[0].Ratio != 0 || rows[0].RatioLo != 0 || rows[0].CPUDelta != 0 {
+		t.Fatalf("%+v", rows)
+	}
+	if err := writeJSON(filepath.Join(t.TempDir(), "r.json"), report{Rows: rows}); err != nil {
+		t.Error(err)
 	}
 }
 
