@@ -21,7 +21,7 @@
 //   - Changes of different records are applied in the order they were
 //     published. A node serves a change shortly after it was written
 //     elsewhere (about a millisecond between nodes on one machine, see
-//     docs/performance.md); there is no global snapshot.
+//     BENCHMARKS.md); there is no global snapshot.
 //   - A node that was down catches up when it returns: the watch starts with
 //     the newest value of every record, delete markers included.
 //   - A node cut off from the cluster keeps serving what it has and accepts
