@@ -36,7 +36,14 @@ func (w *reusedWriter) reset() {
 // request and the response header, the Content-Length value), nothing
 // else: no context, timer, request copy, route-variable map, exchange or
 // metric label lookup per request.
+//
+// CI runs the suite under -race, where sync.Pool drops a random share of
+// what is put back; the count is only meaningful without it, so CI's
+// scripts/test.sh runs this test a second time without -race.
 func TestWasmHandlerPathAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not the program's under the race detector (sync.Pool drops items)")
+	}
 	th := startHost(t, nil)
 	th.upload("hello-wat", testwasm.Hello)
 	th.route("hello-wat", `{"path":"/wat/{name}","methods":["GET"],"handler":{"plugin":"hello-wat"}}`)
