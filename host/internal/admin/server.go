@@ -193,6 +193,7 @@ func (s *server) register(mux *http.ServeMux) {
 	if s.audit != nil {
 		mux.Handle("GET /v1/audit", s.authorize(accessAdmin, s.handle(s.listAudit)))
 	}
+	s.registerProfiling(mux)
 }
 
 // handlerFunc is an admin handler: it writes a success response itself and
