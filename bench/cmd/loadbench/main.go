@@ -47,6 +47,7 @@ type options struct {
 	only             string
 	jsonPath         string
 	tinygoDist       string
+	profileDir       string
 	keep             bool
 }
 
@@ -63,6 +64,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.only, "scenarios", "", "comma-separated scenarios to measure (default all: wasm-hello,chain,wat-hello,proxy and the tinygo ones)")
 	fs.StringVar(&o.jsonPath, "json", "", "also write the machine, the settings, every run and the summary to this file")
 	fs.StringVar(&o.tinygoDist, "tinygo-dist", "", "directory of TinyGo-built hello.wasm [jwt-auth.wasm rate-limit.wasm circuit-breaker.wasm]: adds tinygo-hello [tinygo-chain]")
+	fs.StringVar(&o.profileDir, "profile", "", "after the rounds, take a CPU profile of hostd under each measured scenario's load (one -duration each) into DIR/SCENARIO.pprof")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directory (binaries, data dir, server logs)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -153,6 +155,11 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 	}
 	if err != nil {
 		return err
+	}
+	if o.profileDir != "" {
+		if err := profileScenarios(ctx, s, wo, measured, o.duration, o.profileDir, stderr); err != nil {
+			return err
+		}
 	}
 	m := describeMachine(root, placement, loadBefore)
 	settings := fmt.Sprintf("wrk -t%d -c%d, %d rounds × %s per run, warm-up %s", o.threads, o.connections, o.rounds, o.duration, o.warmup)

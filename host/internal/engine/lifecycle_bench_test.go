@@ -175,3 +175,41 @@ func heapAndRSS(tb testing.TB) (heap, rss int64) {
 	pages, _ := strconv.ParseInt(f[1], 10, 64)
 	return int64(ms.HeapAlloc), pages * int64(os.Getpagesize())
 }
+
+// BenchmarkOnRequestWarmPool is one pooled on_request of the Go-built
+// examples/hello from a pool that load grew to idle instances (one per
+// keep-alive connection of a load generator) and that now serves one
+// request at a time, as a pinned server does: what the order in which the
+// pool hands its idle instances out costs.
+//
+//	go test ./host/internal/engine -run '^$' -bench BenchmarkOnRequestWarmPool -benchmem
+func BenchmarkOnRequestWarmPool(b *testing.B) {
+	wasm := guestbuild.Build(b, "examples/hello")
+	for _, idle := range []int{1, 16} {
+		b.Run("idle="+strconv.Itoa(idle), func(b *testing.B) {
+			e := newEngine(b, Config{MaxInstances: 16})
+			p := newPool(b, e, wasm, Binding{Plugin: "hello"})
+			ctx := context.Background()
+			held := make([]*Instance, idle)
+			for i := range held {
+				inst, err := p.Get(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				held[i] = inst
+			}
+			for _, inst := range held {
+				inst.Release()
+			}
+			if live, n := p.Stats(); live != idle || n != idle {
+				b.Fatalf("pool has %d live, %d idle instances, want %d", live, n, idle)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := serve(b, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
