@@ -16,7 +16,9 @@ type JWTVerifier interface {
 	// or a short reason with StatusDenied (invalid token), StatusNotFound
 	// (no such key set) or StatusInvalidArgument (bad policy). The engine
 	// calls it only with a key set the owner's binding is granted; what it
-	// caches for the call (the parsed policy) is charged to owner.Binding.
+	// caches for the call (the parsed policy, the verified token) is
+	// charged to owner.Binding. The engine only reads out (it may be the
+	// verifier's cached copy).
 	VerifyJWT(owner Owner, keyset, token, policy []byte, now time.Time) (out []byte, st abi.Status)
 }
 
