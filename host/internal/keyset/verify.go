@@ -101,29 +101,26 @@ func (w Window) Contains(t time.Time) bool {
 // the very comparisons golang-jwt makes. A token without exp (accepted
 // only with AllowMissingExp) has no upper bound.
 func (s *Set) VerifyWindow(token string, p Policy, now time.Time) (claims []byte, w Window, reason error) {
-	alg, kid, hasKID, err := parseHeader(token)
+	pt, err := parseToken(token)
 	if err != nil {
 		return nil, w, err
 	}
-	if err := uniqueClaims(token); err != nil {
-		return nil, w, err
-	}
-	k, err := s.pick(kid, hasKID)
+	k, err := s.pick(pt.kid, pt.hasKID)
 	if err != nil {
 		return nil, w, err
 	}
-	if !slices.Contains(k.algs, alg) {
+	if !slices.Contains(k.algs, pt.alg) {
 		return nil, w, refuse(ErrAlgorithm, "algorithm does not match the key")
 	}
-	if len(p.Algorithms) > 0 && !slices.Contains(p.Algorithms, alg) {
+	if len(p.Algorithms) > 0 && !slices.Contains(p.Algorithms, pt.alg) {
 		return nil, w, refuse(ErrAlgorithm, "algorithm not allowed")
 	}
 	r := rules{issuer: p.Issuer, audience: p.Audience, leeway: p.Leeway, requireExp: !p.AllowMissingExp, now: now}
-	c, err := check(token, k.material, alg, r)
+	c, err := verifyParsed(pt, k.material, r)
 	if err != nil {
 		return nil, w, err
 	}
-	if claims, err = payload(token); err != nil {
+	if claims, err = compactObject(pt.claims); err != nil {
 		return nil, w, err
 	}
 	return claims, validity(c, p.Leeway), nil
@@ -199,11 +196,19 @@ func parseHeader(token string) (alg, kid string, hasKID bool, err error) {
 // check has golang-jwt verify the signature with material under alg and
 // validate the claims by r; it returns the decoded claims.
 func check(token string, material any, alg string, r rules) (jwt.MapClaims, error) {
-	opts := []jwt.ParserOption{
-		jwt.WithValidMethods([]string{alg}),
-		jwt.WithLeeway(r.leeway),
-		jwt.WithTimeFunc(func() time.Time { return r.now }),
+	opts := append(r.options(), jwt.WithValidMethods([]string{alg}))
+	c := jwt.MapClaims{}
+	_, err := jwt.NewParser(opts...).ParseWithClaims(token, c, func(*jwt.Token) (any, error) { return material, nil })
+	if err != nil {
+		return nil, jwtReason(err, c, r)
 	}
+	return c, nil
+}
+
+// options are golang-jwt's claim checks for r.
+func (r rules) options() []jwt.ParserOption {
+	opts := make([]jwt.ParserOption, 0, 7)
+	opts = append(opts, jwt.WithLeeway(r.leeway), jwt.WithTimeFunc(func() time.Time { return r.now }))
 	if r.issuer != "" {
 		opts = append(opts, jwt.WithIssuer(r.issuer))
 	}
@@ -216,12 +221,7 @@ func check(token string, material any, alg string, r rules) (jwt.MapClaims, erro
 	if r.checkIat {
 		opts = append(opts, jwt.WithIssuedAt())
 	}
-	c := jwt.MapClaims{}
-	_, err := jwt.NewParser(opts...).ParseWithClaims(token, c, func(*jwt.Token) (any, error) { return material, nil })
-	if err != nil {
-		return nil, jwtReason(err, c, r)
-	}
-	return c, nil
+	return opts
 }
 
 // jwtReason maps a golang-jwt error to a refusal. Claim errors come joined;
@@ -276,15 +276,11 @@ func uniqueClaims(token string) error {
 	return nil
 }
 
-// payload returns the verified token's claims segment as compact JSON,
-// which must be an object.
-func payload(token string) ([]byte, error) {
-	parts := strings.SplitN(token, ".", 3)
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return nil, refuse(ErrMalformed, "")
-	}
+// compactObject returns a verified token's decoded claims segment as
+// compact JSON, which must be an object.
+func compactObject(raw []byte) ([]byte, error) {
 	var buf bytes.Buffer
+	buf.Grow(len(raw))
 	if err := json.Compact(&buf, raw); err != nil || buf.Len() == 0 || buf.Bytes()[0] != '{' {
 		return nil, refuse(ErrMalformed, "claims are not a JSON object")
 	}
