@@ -124,14 +124,14 @@ func rateLimitTake(ctx context.Context, m api.Module, stack []uint64) {
 	needOut(m, out, abi.RateLimitOutSize, "ratelimit_take")
 	d := rl.Take(i.p.owner, name, rate, millis(periodMs), burst, cost, alg, time.Now())
 	if out != 0 {
-		var b [abi.RateLimitOutSize]byte
+		// Written in place (a view of guest memory, checked by needOut):
+		// a local array passed to Memory.Write would escape, one
+		// allocation per call.
+		b := read(m, out, abi.RateLimitOutSize, "ratelimit_take")
 		binary.LittleEndian.PutUint64(b[0:], uint64(d.Limit))
 		binary.LittleEndian.PutUint64(b[8:], uint64(d.Remaining))
 		binary.LittleEndian.PutUint64(b[16:], ceilMillis(d.Reset))
 		binary.LittleEndian.PutUint64(b[24:], ceilMillis(d.RetryAfter))
-		if !m.Memory().Write(out, b[:]) {
-			trapf("ratelimit_take: out [%d, %d+%d) is outside memory", out, out, len(b))
-		}
 	}
 	if d.Allowed {
 		stack[0] = uint64(abi.StatusOK)
@@ -176,12 +176,10 @@ func breakerAllow(ctx context.Context, m api.Module, stack []uint64) {
 	needOut(m, out, abi.BreakerOutSize, "breaker_allow")
 	allowed, st, retry := br.Allow(i.p.owner, name, cfg, time.Now())
 	if out != 0 {
-		var b [abi.BreakerOutSize]byte
+		b := read(m, out, abi.BreakerOutSize, "breaker_allow") // in place, as in ratelimit_take
+		clear(b)
 		binary.LittleEndian.PutUint32(b[0:], uint32(st))
 		binary.LittleEndian.PutUint64(b[8:], ceilMillis(retry))
-		if !m.Memory().Write(out, b[:]) {
-			trapf("breaker_allow: out [%d, %d+%d) is outside memory", out, out, len(b))
-		}
 	}
 	if allowed {
 		stack[0] = uint64(abi.StatusOK)
