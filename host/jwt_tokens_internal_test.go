@@ -63,3 +63,32 @@ func TestTokenCacheForgetsARemovedKeySet(t *testing.T) {
 		t.Fatalf("after reloading: status %v, %d cached (want a fresh entry)", st, k.tokens.Len())
 	}
 }
+
+// BenchmarkVerifyJWTCached is jwt_verify's host side for a token verified
+// before: the key set lookup, the cache key and the cache hit.
+//
+//	go test ./host -run '^$' -bench BenchmarkVerifyJWTCached -benchmem
+func BenchmarkVerifyJWTCached(b *testing.B) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	s, err := keyset.Parse([]byte(`{"keys":[{"kty":"oct","kid":"a","alg":"HS256","k":"` + base64.RawURLEncoding.EncodeToString(secret) + `"}]}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := keyset.SignHS256(secret, map[string]any{"iss": "me", "sub": "ann", "exp": time.Now().Add(time.Hour).Unix()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	k := newKeySets()
+	k.set("ks", s)
+	owner := engine.Owner{Plugin: "p", Binding: "b"}
+	name, token, policy := []byte("ks"), []byte(tok), []byte(`{"issuer":"me","leeway_ms":30000}`)
+	if _, st := k.VerifyJWT(owner, name, token, policy, time.Now()); st != abi.StatusOK {
+		b.Fatal(st)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, st := k.VerifyJWT(owner, name, token, policy, time.Now()); st != abi.StatusOK {
+			b.Fatal(st)
+		}
+	}
+}
