@@ -24,3 +24,15 @@ func JWTPolicyCacheBytes(h *Host) int64 { return h.keys.policyBytes() }
 func JWTPolicyCacheBounds() (perBinding, total int64) {
 	return policyCachePerBinding, policyCacheTotal
 }
+
+// JWTTokenCache returns the accounted bytes and the entries of the host's
+// cache of verified tokens.
+func JWTTokenCache(h *Host) (bytes int64, entries int) {
+	return h.keys.tokenBytes(), h.keys.tokens.Len()
+}
+
+// JWTTokenCacheBounds returns the per-binding and the total bound of that
+// cache.
+func JWTTokenCacheBounds() (perBinding, total int64) {
+	return tokenCachePerBinding, tokenCacheTotal
+}

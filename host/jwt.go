@@ -16,13 +16,25 @@ import (
 )
 
 // keySets holds the parsed key sets that plugins verify tokens against, by
-// name, and the verification policies plugins pass (parsed once, by their
-// bytes, and cached per binding). It implements engine.JWTVerifier; the
-// keys never leave it.
+// name, the verification policies plugins pass (parsed once, by their
+// bytes, and cached per binding) and the tokens that verified (see
+// jwt_tokens.go). It implements engine.JWTVerifier; the keys never leave
+// it.
 type keySets struct {
 	mu       sync.RWMutex
-	sets     map[string]*keyset.Set
+	sets     map[string]loadedSet
+	gen      uint64 // of the last set loaded; under mu
 	policies *bytecache.Cache[keyset.Policy]
+	tokens   *bytecache.Cache[verifiedToken]
+}
+
+// loadedSet is a key set and the generation it was loaded as: every set
+// stored by keySets.set gets a new one, so a verified token cached under
+// an old generation is never found again once its set is replaced or
+// removed.
+type loadedSet struct {
+	set *keyset.Set
+	gen uint64
 }
 
 // Bounds of the parsed-policy cache: a binding keeps at most
@@ -35,14 +47,16 @@ const (
 )
 
 func newKeySets() *keySets {
-	return &keySets{sets: map[string]*keyset.Set{},
-		policies: bytecache.New[keyset.Policy](policyCachePerBinding, policyCacheTotal)}
+	return &keySets{sets: map[string]loadedSet{},
+		policies: bytecache.New[keyset.Policy](policyCachePerBinding, policyCacheTotal),
+		tokens:   bytecache.New[verifiedToken](tokenCachePerBinding, tokenCacheTotal)}
 }
 
 // policyBytes returns the accounted bytes of the policy cache.
 func (k *keySets) policyBytes() int64 { return k.policies.Bytes() }
 
-// set replaces (or with s == nil removes) a key set.
+// set replaces (or with s == nil removes) a key set. Tokens verified with
+// the set it replaces are verified again when next used.
 func (k *keySets) set(name string, s *keyset.Set) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -50,7 +64,8 @@ func (k *keySets) set(name string, s *keyset.Set) {
 		delete(k.sets, name)
 		return
 	}
-	k.sets[name] = s
+	k.gen++
+	k.sets[name] = loadedSet{set: s, gen: k.gen}
 }
 
 // names returns the names of the loaded key sets.
@@ -72,22 +87,31 @@ func (k *keySets) has(name string) bool {
 	return ok
 }
 
-// VerifyJWT implements engine.JWTVerifier.
+// VerifyJWT implements engine.JWTVerifier. A token that verified before
+// for the same binding, key set generation and policy bytes, and whose
+// window still contains now, is answered from the token cache with the
+// claims that verification returned (the caller must not modify them).
 func (k *keySets) VerifyJWT(owner engine.Owner, name, token, policy []byte, now time.Time) ([]byte, abi.Status) {
 	k.mu.RLock()
-	s, ok := k.sets[string(name)]
+	ls, ok := k.sets[string(name)]
 	k.mu.RUnlock()
 	if !ok {
 		return []byte("unknown key set"), abi.StatusNotFound
+	}
+	var buf [512]byte
+	key := tokenKey(buf[:0], ls.gen, policy, token)
+	if v, ok := k.tokens.Get(owner.Binding, key); ok && v.window.Contains(now) {
+		return v.claims, abi.StatusOK
 	}
 	p, err := k.policy(owner.Binding, policy)
 	if err != nil {
 		return []byte(err.Error()), abi.StatusInvalidArgument
 	}
-	claims, reason := s.Verify(string(token), p, now)
+	claims, w, reason := ls.set.VerifyWindow(string(token), p, now)
 	if reason != nil {
 		return []byte(reason.Error()), abi.StatusDenied
 	}
+	k.remember(owner.Binding, key, claims, w)
 	return claims, abi.StatusOK
 }
 

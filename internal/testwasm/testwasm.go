@@ -114,6 +114,11 @@ var (
 	// testdata/jwt.wat by gen.sh.
 	JWT = Get("jwt")
 
+	// JWTCache: verifies the X-Token header against key set "ks" under the
+	// policy in the X-Policy header. Generated from testdata/jwtcache.wat by
+	// gen.sh.
+	JWTCache = Get("jwtcache")
+
 	// CallTree: on_request runs a loop-free tree of 2^40 calls. Generated
 	// from testdata/calltree.wat by gen.sh.
 	CallTree = Get("calltree")

@@ -16,7 +16,9 @@ type JWTVerifier interface {
 	// or a short reason with StatusDenied (invalid token), StatusNotFound
 	// (no such key set) or StatusInvalidArgument (bad policy). The engine
 	// calls it only with a key set the owner's binding is granted; what it
-	// caches for the call (the parsed policy) is charged to owner.Binding.
+	// caches for the call (the parsed policy, the verified token) is
+	// charged to owner.Binding. The engine only reads out (it may be the
+	// verifier's cached copy).
 	VerifyJWT(owner Owner, keyset, token, policy []byte, now time.Time) (out []byte, st abi.Status)
 }
 
@@ -122,14 +124,14 @@ func rateLimitTake(ctx context.Context, m api.Module, stack []uint64) {
 	needOut(m, out, abi.RateLimitOutSize, "ratelimit_take")
 	d := rl.Take(i.p.owner, name, rate, millis(periodMs), burst, cost, alg, time.Now())
 	if out != 0 {
-		var b [abi.RateLimitOutSize]byte
+		// Written in place (a view of guest memory, checked by needOut):
+		// a local array passed to Memory.Write would escape, one
+		// allocation per call.
+		b := read(m, out, abi.RateLimitOutSize, "ratelimit_take")
 		binary.LittleEndian.PutUint64(b[0:], uint64(d.Limit))
 		binary.LittleEndian.PutUint64(b[8:], uint64(d.Remaining))
 		binary.LittleEndian.PutUint64(b[16:], ceilMillis(d.Reset))
 		binary.LittleEndian.PutUint64(b[24:], ceilMillis(d.RetryAfter))
-		if !m.Memory().Write(out, b[:]) {
-			trapf("ratelimit_take: out [%d, %d+%d) is outside memory", out, out, len(b))
-		}
 	}
 	if d.Allowed {
 		stack[0] = uint64(abi.StatusOK)
@@ -174,12 +176,10 @@ func breakerAllow(ctx context.Context, m api.Module, stack []uint64) {
 	needOut(m, out, abi.BreakerOutSize, "breaker_allow")
 	allowed, st, retry := br.Allow(i.p.owner, name, cfg, time.Now())
 	if out != 0 {
-		var b [abi.BreakerOutSize]byte
+		b := read(m, out, abi.BreakerOutSize, "breaker_allow") // in place, as in ratelimit_take
+		clear(b)
 		binary.LittleEndian.PutUint32(b[0:], uint32(st))
 		binary.LittleEndian.PutUint64(b[8:], ceilMillis(retry))
-		if !m.Memory().Write(out, b[:]) {
-			trapf("breaker_allow: out [%d, %d+%d) is outside memory", out, out, len(b))
-		}
 	}
 	if allowed {
 		stack[0] = uint64(abi.StatusOK)

@@ -66,7 +66,7 @@ type rules struct {
 // kid may use the only key of a one-key set. The key's type decides the
 // algorithm family, so a token cannot make an RSA public key serve as an
 // HMAC secret, and "none" is always refused. exp, nbf, iss and aud are
-// checked by golang-jwt with the policy's leeway.
+// checked by golang-jwt with the policy's leeway; iat is not checked.
 //
 // A header or claims segment that names a member twice, in any object, is
 // malformed (decoders disagree on which one counts).
@@ -76,28 +76,68 @@ type rules struct {
 // ErrAudience or ErrMissingClaim; its message is short fixed text. Verify
 // is safe for concurrent use.
 func (s *Set) Verify(token string, p Policy, now time.Time) (claims []byte, reason error) {
-	alg, kid, hasKID, err := parseHeader(token)
+	claims, _, reason = s.VerifyWindow(token, p, now)
+	return claims, reason
+}
+
+// Window is the span of time in which a token that verified stays valid
+// under the policy it was verified with: from NotBefore (inclusive, when
+// HasNotBefore) until NotAfter (exclusive, when HasNotAfter). Nothing else
+// Verify checks depends on the time, so for the same set, token and policy
+// Verify at any instant t succeeds, with the same claims, exactly when
+// Contains(t).
+type Window struct {
+	NotBefore, NotAfter       time.Time
+	HasNotBefore, HasNotAfter bool
+}
+
+// Contains reports whether t falls in the window.
+func (w Window) Contains(t time.Time) bool {
+	return (!w.HasNotBefore || !t.Before(w.NotBefore)) && (!w.HasNotAfter || t.Before(w.NotAfter))
+}
+
+// VerifyWindow is Verify that also returns, on success, the window in
+// which the same verification succeeds: nbf − leeway to exp + leeway, by
+// the very comparisons golang-jwt makes. A token without exp (accepted
+// only with AllowMissingExp) has no upper bound.
+func (s *Set) VerifyWindow(token string, p Policy, now time.Time) (claims []byte, w Window, reason error) {
+	pt, err := parseToken(token)
 	if err != nil {
-		return nil, err
+		return nil, w, err
 	}
-	if err := uniqueClaims(token); err != nil {
-		return nil, err
-	}
-	k, err := s.pick(kid, hasKID)
+	k, err := s.pick(pt.kid, pt.hasKID)
 	if err != nil {
-		return nil, err
+		return nil, w, err
 	}
-	if !slices.Contains(k.algs, alg) {
-		return nil, refuse(ErrAlgorithm, "algorithm does not match the key")
+	if !slices.Contains(k.algs, pt.alg) {
+		return nil, w, refuse(ErrAlgorithm, "algorithm does not match the key")
 	}
-	if len(p.Algorithms) > 0 && !slices.Contains(p.Algorithms, alg) {
-		return nil, refuse(ErrAlgorithm, "algorithm not allowed")
+	if len(p.Algorithms) > 0 && !slices.Contains(p.Algorithms, pt.alg) {
+		return nil, w, refuse(ErrAlgorithm, "algorithm not allowed")
 	}
 	r := rules{issuer: p.Issuer, audience: p.Audience, leeway: p.Leeway, requireExp: !p.AllowMissingExp, now: now}
-	if _, err := check(token, k.material, alg, r); err != nil {
-		return nil, err
+	c, err := verifyParsed(pt, k.material, r)
+	if err != nil {
+		return nil, w, err
 	}
-	return payload(token)
+	if claims, err = compactObject(pt.claims); err != nil {
+		return nil, w, err
+	}
+	return claims, validity(c, p.Leeway), nil
+}
+
+// validity is the window of verified claims c: golang-jwt accepts now
+// when now < exp + leeway and !(now < nbf − leeway), reading exp and nbf
+// with these same getters (an exp or nbf of 0 counts as absent).
+func validity(c jwt.MapClaims, leeway time.Duration) Window {
+	var w Window
+	if nbf, err := c.GetNotBefore(); err == nil && nbf != nil {
+		w.NotBefore, w.HasNotBefore = nbf.Add(-leeway), true
+	}
+	if exp, err := c.GetExpirationTime(); err == nil && exp != nil {
+		w.NotAfter, w.HasNotAfter = exp.Add(+leeway), true
+	}
+	return w
 }
 
 // pick returns the key a token uses.
@@ -156,11 +196,19 @@ func parseHeader(token string) (alg, kid string, hasKID bool, err error) {
 // check has golang-jwt verify the signature with material under alg and
 // validate the claims by r; it returns the decoded claims.
 func check(token string, material any, alg string, r rules) (jwt.MapClaims, error) {
-	opts := []jwt.ParserOption{
-		jwt.WithValidMethods([]string{alg}),
-		jwt.WithLeeway(r.leeway),
-		jwt.WithTimeFunc(func() time.Time { return r.now }),
+	opts := append(r.options(), jwt.WithValidMethods([]string{alg}))
+	c := jwt.MapClaims{}
+	_, err := jwt.NewParser(opts...).ParseWithClaims(token, c, func(*jwt.Token) (any, error) { return material, nil })
+	if err != nil {
+		return nil, jwtReason(err, c, r)
 	}
+	return c, nil
+}
+
+// options are golang-jwt's claim checks for r.
+func (r rules) options() []jwt.ParserOption {
+	opts := make([]jwt.ParserOption, 0, 7)
+	opts = append(opts, jwt.WithLeeway(r.leeway), jwt.WithTimeFunc(func() time.Time { return r.now }))
 	if r.issuer != "" {
 		opts = append(opts, jwt.WithIssuer(r.issuer))
 	}
@@ -173,12 +221,7 @@ func check(token string, material any, alg string, r rules) (jwt.MapClaims, erro
 	if r.checkIat {
 		opts = append(opts, jwt.WithIssuedAt())
 	}
-	c := jwt.MapClaims{}
-	_, err := jwt.NewParser(opts...).ParseWithClaims(token, c, func(*jwt.Token) (any, error) { return material, nil })
-	if err != nil {
-		return nil, jwtReason(err, c, r)
-	}
-	return c, nil
+	return opts
 }
 
 // jwtReason maps a golang-jwt error to a refusal. Claim errors come joined;
@@ -233,15 +276,11 @@ func uniqueClaims(token string) error {
 	return nil
 }
 
-// payload returns the verified token's claims segment as compact JSON,
-// which must be an object.
-func payload(token string) ([]byte, error) {
-	parts := strings.SplitN(token, ".", 3)
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return nil, refuse(ErrMalformed, "")
-	}
+// compactObject returns a verified token's decoded claims segment as
+// compact JSON, which must be an object.
+func compactObject(raw []byte) ([]byte, error) {
 	var buf bytes.Buffer
+	buf.Grow(len(raw))
 	if err := json.Compact(&buf, raw); err != nil || buf.Len() == 0 || buf.Bytes()[0] != '{' {
 		return nil, refuse(ErrMalformed, "claims are not a JSON object")
 	}
