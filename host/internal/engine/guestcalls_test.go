@@ -60,7 +60,9 @@ var guestCallCases = []struct{ name, dir, calls string }{
 	{"empty", "sdk/internal/benchguest/empty", ""},
 	{"raw", "sdk/internal/benchguest/raw", "send_response×1"},
 	{"send", "sdk/internal/benchguest/send", "send_response×1"},
+	{"send2", "sdk/internal/benchguest/send2", "send_response×2"},
 	{"routevar", "sdk/internal/benchguest/routevar", "get_route_var×1 send_response×1"},
+	{"appendvar", "sdk/internal/benchguest/appendvar", "get_route_var×1 send_response×1"},
 	{"header", "sdk/internal/benchguest/header", "send_response×1 set_header×1"},
 	{"strings", "sdk/internal/benchguest/strings", "get_route_var×1 send_response×1 set_header×1"},
 	{"hello", "examples/hello", "get_route_var×1 send_response×1 set_header×1"},
@@ -124,9 +126,11 @@ func BenchmarkGuestHostCalls(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			serveVars(b, p, r, vars).Release()
 			log.reset()
+			cpu0 := processCPU()
 			for b.Loop() {
 				serveVars(b, p, r, vars).Release()
 			}
+			b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 			for name, ns := range log.nanos {
 				b.ReportMetric(float64(ns)/float64(b.N), name+"-ns/op")
 			}

@@ -41,11 +41,13 @@ func BenchmarkHostFuncsHTTP(b *testing.B) {
 			st := stack()
 			in := append([]uint64(nil), st...)
 			b.ReportAllocs()
+			cpu0 := processCPU()
 			for b.Loop() {
 				copy(st, in)
 				f(ctx, m, st)
 				after(st[0])
 			}
+			b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
 	}
 	found := func(want bool) func(uint64) {
