@@ -18,6 +18,7 @@ var guestVariants = []struct{ name, dir, body string }{
 	{"raw", "sdk/internal/benchguest/raw", "hello, bob"},
 	{"send", "sdk/internal/benchguest/send", "hello, bob"},
 	{"send2", "sdk/internal/benchguest/send2", "hello, bob"},
+	{"now100", "sdk/internal/benchguest/now100", "hello, bob"},
 	{"routevar", "sdk/internal/benchguest/routevar", "hello, bob"},
 	{"appendvar", "sdk/internal/benchguest/appendvar", "hello, bob"},
 	{"header", "sdk/internal/benchguest/header", "hello, bob"},
