@@ -75,6 +75,30 @@
 // copying. Bodies larger than the scratch buffer are read into a buffer of
 // their own size.
 //
+// # Allocation-free request handling
+//
+// Each getter that returns a string (RouteVar, QueryParam, Header.Get, Path,
+// Query) allocates it, and a Go guest's garbage collector then has work on
+// every request. A handler that must not allocate appends instead, into a
+// buffer it keeps in a package variable:
+//
+//	var buf = make([]byte, 0, 256)
+//
+//	func handle(req sdk.Request, resp sdk.Response) sdk.Action {
+//		buf = append(buf[:0], "hello, "...)
+//		buf, _ = req.AppendRouteVar(buf, "name")
+//		resp.Header().Set("Content-Type", "text/plain; charset=utf-8")
+//		resp.Send(200, buf)
+//		return sdk.Respond
+//	}
+//
+// Request.AppendRouteVar, AppendQueryParam, AppendPath, AppendQuery and
+// Header.AppendValue append to dst and allocate only when it has no room;
+// Header.Set and Header.Add pass constant strings to the host without
+// copying, Header.SetBytes a value assembled in a buffer; the host copies
+// what Send, SetBody, Write and SetBytes pass before they return, so the
+// buffer is free again at once. examples/hello is written this way.
+//
 // Request, Response, Header and KVStore hold no state; copying them is free
 // and their methods may be called in any order.
 //

@@ -25,6 +25,21 @@ func (h Header) Get(name string) (string, bool) {
 	}
 }
 
+// AppendValue appends the first value of the header name to dst and
+// reports whether it is set; dst is returned unchanged when it is not. It
+// allocates only when dst has no room for the value.
+func (h Header) AppendValue(dst []byte, name string) ([]byte, bool) {
+	for {
+		found, n := imports.GetHeader(h.kind, bytesOf(name), scratch)
+		if !found {
+			return dst, false
+		}
+		if fits(n) {
+			return append(dst, scratch[:n]...), true
+		}
+	}
+}
+
 // Values returns every value of the header name, nil if it is not set.
 func (h Header) Values(name string) []string {
 	for {
@@ -56,6 +71,14 @@ func (h Header) Names() []string {
 // (Content-Length, Transfer-Encoding, Connection, ...).
 func (h Header) Set(name, value string) error {
 	return errOf(imports.SetHeader(h.kind, bytesOf(name), bytesOf(value)))
+}
+
+// SetBytes is Set with the value in a byte slice (for example one the
+// plugin assembled in a buffer it reuses): the host copies it, so the
+// slice is free again when SetBytes returns. Set itself does not copy its
+// strings either, so setting a header from constants allocates nothing.
+func (h Header) SetBytes(name string, value []byte) error {
+	return errOf(imports.SetHeader(h.kind, bytesOf(name), value))
 }
 
 // Add appends value to the header name. Errors are those of Set.

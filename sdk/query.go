@@ -17,6 +17,23 @@ func queryLookup(q []byte, name string) (string, bool) {
 	return "", false
 }
 
+// appendQueryLookup is queryLookup appending the value to dst, which it
+// returns unchanged when no parameter matches.
+func appendQueryLookup(dst, q []byte, name string) ([]byte, bool) {
+	for len(q) > 0 {
+		var pair []byte
+		pair, q = cutByte(q, '&')
+		key, value := cutByte(pair, '=')
+		if len(pair) == 0 || !unescapedEqual(key, name) {
+			continue
+		}
+		if out, ok := appendUnescape(dst, value); ok {
+			return out, true
+		}
+	}
+	return dst, false
+}
+
 // cutByte splits b around the first sep; after is empty when there is none.
 func cutByte(b []byte, sep byte) (before, after []byte) {
 	for i, c := range b {
@@ -64,7 +81,14 @@ func unescape(b []byte) (string, bool) {
 	if plain {
 		return string(b), true
 	}
-	out := make([]byte, 0, len(b))
+	out, ok := appendUnescape(make([]byte, 0, len(b)), b)
+	return string(out), ok
+}
+
+// appendUnescape appends the unescaped form of b to dst; on an invalid
+// escape it returns dst as it was and false.
+func appendUnescape(dst, b []byte) ([]byte, bool) {
+	out := dst
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		switch c {
@@ -73,13 +97,13 @@ func unescape(b []byte) (string, bool) {
 		case '%':
 			v, ok := hexByte(b, i)
 			if !ok {
-				return "", false
+				return dst, false
 			}
 			c, i = v, i+2
 		}
 		out = append(out, c)
 	}
-	return string(out), true
+	return out, true
 }
 
 // hexByte decodes the two hex digits after the '%' at b[i].

@@ -58,6 +58,36 @@ func (Request) RouteVar(name string) (string, bool) {
 	}
 }
 
+// AppendRouteVar appends the value of the route variable name to dst and
+// reports whether the route has it; dst is returned unchanged when it does
+// not. It allocates only when dst has no room for the value, so a handler
+// that keeps its buffer between requests reads route variables without
+// allocating.
+func (Request) AppendRouteVar(dst []byte, name string) ([]byte, bool) {
+	for {
+		found, n := imports.GetRouteVar(bytesOf(name), scratch)
+		if !found {
+			return dst, false
+		}
+		if fits(n) {
+			return append(dst, scratch[:n]...), true
+		}
+	}
+}
+
+// AppendQueryParam is QueryParam appending the unescaped value to dst:
+// dst is returned unchanged when there is no such parameter. Like
+// AppendRouteVar it allocates only when dst has no room.
+func (Request) AppendQueryParam(dst []byte, name string) ([]byte, bool) {
+	return appendQueryLookup(dst, view(imports.GetQuery), name)
+}
+
+// AppendPath appends the escaped request path to dst.
+func (Request) AppendPath(dst []byte) []byte { return append(dst, view(imports.GetPath)...) }
+
+// AppendQuery appends the raw query string, without "?", to dst.
+func (Request) AppendQuery(dst []byte) []byte { return append(dst, view(imports.GetQuery)...) }
+
 // RemoteAddr returns the client's "ip:port".
 func (Request) RemoteAddr() string { return readString(imports.GetRemoteAddr) }
 

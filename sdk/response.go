@@ -55,7 +55,9 @@ func (r Response) WriteString(s string) (int, error) { return r.Write(bytesOf(s)
 // Send sets the status, replaces the body and ends the chain after the
 // request callback returns, whatever it returns (return Respond anyway, for
 // the reader). Headers set before or after Send are kept. It may only be
-// called in the request callback.
+// called in the request callback. The host copies body before Send
+// returns, so a handler may assemble every response in one buffer that it
+// keeps (buf = append(buf[:0], ...)) and answer without allocating.
 func (Response) Send(status int, body []byte) error {
 	if !validCode(status) {
 		return ErrInvalidArgument

@@ -47,17 +47,24 @@ func configure(raw []byte) error {
 	return nil
 }
 
+// body is the response, assembled in a buffer kept between requests: the
+// host copies it in Send, so handle allocates nothing per request.
+var body = make([]byte, 0, 128)
+
 // handle answers every request with the greeting.
 func handle(req sdk.Request, resp sdk.Response) sdk.Action {
-	name, ok := req.RouteVar("name")
-	if !ok || name == "" {
-		name, ok = req.QueryParam("name")
+	body = append(append(body[:0], greeting...), ", "...)
+	n := len(body)
+	var ok bool
+	body, ok = req.AppendRouteVar(body, "name")
+	if !ok || len(body) == n {
+		body, ok = req.AppendQueryParam(body[:n], "name")
 	}
-	if !ok || name == "" {
-		name = "world"
+	if !ok || len(body) == n {
+		body = append(body[:n], "world"...)
 	}
 	resp.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := resp.Send(200, []byte(greeting+", "+name)); err != nil {
+	if err := resp.Send(200, body); err != nil {
 		sdk.Error("hello: send: " + err.Error())
 	}
 	return sdk.Respond

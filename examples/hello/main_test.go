@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/hostd/hostd/abi"
+	"github.com/hostd/hostd/sdk"
 	"github.com/hostd/hostd/sdk/sdktest"
 )
 
@@ -86,5 +87,56 @@ func TestReconfigureResetsGreeting(t *testing.T) {
 	h.CallRequest()
 	if got := string(h.Response.Body); got != "hello, world" {
 		t.Errorf("body %q", got)
+	}
+}
+
+// TestHandleAllocatesNothing checks that a request costs the plugin no
+// allocation of its own: handle allocates exactly what a handler making
+// the same host calls with constant arguments does (sdktest's fake host
+// allocates when it stores a header or copies a body; the real host does
+// that outside the guest). The SDK's own functions are pinned at zero in
+// sdk's TestRequestPathDoesNotAllocate.
+func TestHandleAllocatesNothing(t *testing.T) {
+	ct := "text/plain; charset=utf-8"
+	for _, tc := range []struct {
+		name  string
+		vars  map[string]string
+		query string
+		body  []byte
+	}{
+		{"route var", map[string]string{"name": "bob"}, "", []byte("hello, bob")},
+		{"query", nil, "x=1&name=Ada+Lovelace", []byte("hello, Ada Lovelace")},
+		{"default", nil, "", []byte("hello, world")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := sdktest.New(t)
+			h.Config = []byte("{}")
+			h.Request.Vars, h.Request.Query = tc.vars, tc.query
+			h.CallConfigure()
+			// The same host calls as handle, with nothing computed.
+			buf := make([]byte, 0, 64)
+			same := func(req sdk.Request, resp sdk.Response) sdk.Action {
+				if _, ok := req.AppendRouteVar(buf[:0], "name"); !ok {
+					req.AppendQueryParam(buf[:0], "name")
+				}
+				resp.Header().Set("Content-Type", ct)
+				resp.Send(200, tc.body)
+				return sdk.Respond
+			}
+			measure := func(f func(sdk.Request, sdk.Response) sdk.Action) float64 {
+				sdk.HandleRequest(f)
+				defer sdk.HandleRequest(handle)
+				h.CallRequest() // buffers grow once
+				return testing.AllocsPerRun(50, func() { h.CallRequest() })
+			}
+			got := measure(handle)
+			if string(h.Response.Body) != string(tc.body) {
+				t.Fatalf("body %q, want %q", h.Response.Body, tc.body)
+			}
+			want := measure(same)
+			if got != want {
+				t.Errorf("handle: %v allocations per request, the same host calls alone %v", got, want)
+			}
+		})
 	}
 }

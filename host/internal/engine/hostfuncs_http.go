@@ -160,13 +160,17 @@ func withoutNUL(vals []string) []string {
 	return vals
 }
 
-// lookup finds a header's values without allocating when the guest passes
-// the canonical form.
+// lookup finds a header's values without allocating: a name not in
+// canonical form is canonicalised on the stack.
 func lookup(h http.Header, name []byte) []string {
 	if v, ok := h[string(name)]; ok {
 		return v
 	}
-	return h[textproto.CanonicalMIMEHeaderKey(string(name))]
+	if len(name) > maxInternLen || !validName(name) {
+		return h[textproto.CanonicalMIMEHeaderKey(string(name))]
+	}
+	var buf [maxInternLen]byte
+	return h[string(canonicalInto(buf[:], name))]
 }
 
 func getHeader(ctx context.Context, m api.Module, stack []uint64) {
@@ -225,12 +229,36 @@ var managed = []string{"Content-Length", "Transfer-Encoding", "Connection", "Tra
 // isManaged reports whether name (in any case) is a managed header.
 func isManaged(name []byte) bool {
 	for _, m := range managed {
-		if bytes.EqualFold(name, []byte(m)) {
+		if len(name) == len(m) && equalFoldASCII(name, m) {
 			return true
 		}
 	}
 	return false
 }
+
+// equalFoldASCII reports whether b and s, of the same length, are equal
+// under ASCII case folding (header names are ASCII tokens).
+func equalFoldASCII(b []byte, s string) bool {
+	for i := range len(b) {
+		c, d := b[i], s[i]
+		if c == d {
+			continue
+		}
+		if l := c | 0x20; l != d|0x20 || l < 'a' || l > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// tokenBytes[c] reports whether c may appear in a header name
+// (httpguts.IsTokenRune), as a table indexed by byte.
+var tokenBytes = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = httpguts.IsTokenRune(rune(c))
+	}
+	return t
+}()
 
 // validName and validValue are httpguts.ValidHeaderFieldName and
 // ValidHeaderFieldValue on bytes, so that checking a value read from guest
@@ -240,7 +268,7 @@ func validName(b []byte) bool {
 		return false
 	}
 	for _, c := range b {
-		if !httpguts.IsTokenRune(rune(c)) {
+		if !tokenBytes[c] {
 			return false
 		}
 	}
@@ -279,7 +307,7 @@ func headerWrite(ctx context.Context, m api.Module, stack []uint64, fn string, o
 		stack[0] = uint64(abi.StatusTooLarge)
 		return
 	}
-	key := textproto.CanonicalMIMEHeaderKey(string(name))
+	key := i.canonicalKey(name)
 	if op == nil {
 		if _, ok := h[key]; !ok {
 			stack[0] = uint64(abi.StatusNotFound)
@@ -287,7 +315,7 @@ func headerWrite(ctx context.Context, m api.Module, stack []uint64, fn string, o
 		}
 		delete(h, key)
 	} else {
-		op(h, key, string(value))
+		op(h, key, i.intern(value))
 	}
 	stack[0] = uint64(abi.StatusOK)
 }

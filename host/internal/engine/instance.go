@@ -94,6 +94,9 @@ type Instance struct {
 	stdout   *guestWriter
 	msg      *Message // the message of the running on_message
 	reply    reply    // the last msg_request reply of the running callback
+	// interned holds header names and values this instance's guest wrote
+	// (see intern), so that writing the same ones again does not allocate.
+	interned map[string]string
 }
 
 func (p *Pool) newInstance(ctx context.Context) (*Instance, error) {
