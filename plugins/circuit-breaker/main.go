@@ -117,9 +117,13 @@ func sendFallback(resp sdk.Response, retryAfter time.Duration) {
 	}
 }
 
+// stateBuf receives the request state in on_response; reused.
+var stateBuf = make([]byte, 0, 8)
+
 // onResponse reports the outcome of a request the breaker admitted.
 func onResponse(_ sdk.Request, resp sdk.Response) {
-	st := sdk.RequestState()
+	stateBuf = sdk.AppendRequestState(stateBuf[:0])
+	st := stateBuf
 	if len(st) != 8 || breaker == nil {
 		return // not admitted
 	}

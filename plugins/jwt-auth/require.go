@@ -207,15 +207,19 @@ func scopeContains(raw []byte, want string) bool {
 	}
 	list := raw[1 : len(raw)-1]
 	if hasByte(list, '\\') {
-		s, ok := unquote(raw)
-		if !ok {
+		var ok bool
+		if unqBuf, ok = appendUnquote(unqBuf[:0], raw); !ok {
 			return false
 		}
-		list = []byte(s)
+		list = unqBuf
 	}
 	for len(list) > 0 {
-		var item []byte
-		item, list, _ = bytes.Cut(list, []byte{' '})
+		item := list
+		if i := bytes.IndexByte(list, ' '); i >= 0 {
+			item, list = list[:i], list[i+1:]
+		} else {
+			list = nil
+		}
 		if string(item) == want {
 			return true
 		}
