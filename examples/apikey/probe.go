@@ -20,7 +20,7 @@ func init() {
 		before := probeMallocs()
 		a := onRequest(req, resp)
 		n := probeMallocs() - before
-		_ = resp.Header().Set("X-Guest-Mallocs", string(strconv.AppendUint(probeNum[:0], n, 10)))
+		_ = resp.Header().Add("X-Guest-Mallocs", string(strconv.AppendUint(probeNum[:0], n, 10)))
 		return a
 	})
 }

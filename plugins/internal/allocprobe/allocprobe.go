@@ -5,7 +5,7 @@
 //
 // The count is the difference of runtime.MemStats.Mallocs around the
 // plugin's own function, so the SDK's dispatch and the probe are not
-// counted. It is reported in the response header X-Guest-Mallocs (request
+// counted. It is added to the response header X-Guest-Mallocs (request
 // callback) or X-Guest-Mallocs-Response (response callback); a callback
 // that already sent the response cannot report.
 package allocprobe
@@ -30,7 +30,7 @@ func mallocs() uint64 {
 func report(resp sdk.Response, header string, n uint64) {
 	// The host copies the value; a failure (response already sent) leaves
 	// the header absent, which the test reports.
-	_ = resp.Header().Set(header, string(strconv.AppendUint(numBuf[:0], n, 10)))
+	_ = resp.Header().Add(header, string(strconv.AppendUint(numBuf[:0], n, 10)))
 }
 
 // Request wraps a request callback.
