@@ -6,23 +6,9 @@ import (
 )
 
 // Append forms of getters for plugins that read host data on every
-// request: each appends the value to dst and returns the extended slice, so
-// a plugin that keeps one buffer (dst[:0]) allocates nothing once the buffer
-// has grown to its steady size.
-
-// AppendGet appends the first value of the header name to dst and reports
-// whether it is set (dst is returned unchanged when it is not).
-func (h Header) AppendGet(dst []byte, name string) ([]byte, bool) {
-	for {
-		found, n := imports.GetHeader(h.kind, bytesOf(name), scratch)
-		if !found {
-			return dst, false
-		}
-		if fits(n) {
-			return append(dst, scratch[:n]...), true
-		}
-	}
-}
+// request (Header.AppendValue is in header.go): each appends the value to
+// dst and returns the extended slice, so a plugin that keeps one buffer
+// (dst[:0]) allocates nothing once the buffer has grown to its steady size.
 
 // AppendValues appends every value of the header name to dst, each followed
 // by a NUL byte (which no header value holds), and returns how many there

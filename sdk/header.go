@@ -25,6 +25,21 @@ func (h Header) Get(name string) (string, bool) {
 	}
 }
 
+// AppendValue appends the first value of the header name to dst and
+// reports whether it is set; dst is returned unchanged when it is not. It
+// allocates only when dst has no room for the value.
+func (h Header) AppendValue(dst []byte, name string) ([]byte, bool) {
+	for {
+		found, n := imports.GetHeader(h.kind, bytesOf(name), scratch)
+		if !found {
+			return dst, false
+		}
+		if fits(n) {
+			return append(dst, scratch[:n]...), true
+		}
+	}
+}
+
 // Values returns every value of the header name, nil if it is not set.
 func (h Header) Values(name string) []string {
 	for {

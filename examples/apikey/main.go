@@ -92,7 +92,7 @@ func filter(hd sdk.Header, resp sdk.Response) sdk.Action {
 		}
 	}
 	var ok bool
-	apiKeyBuf, ok = hd.AppendGet(apiKeyBuf[:0], cfg.header)
+	apiKeyBuf, ok = hd.AppendValue(apiKeyBuf[:0], cfg.header)
 	if !ok || len(apiKeyBuf) == 0 {
 		fail(resp, 401, "invalid_api_key", "missing API key in header "+cfg.header)
 		return sdk.Respond

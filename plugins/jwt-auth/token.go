@@ -33,7 +33,7 @@ func readToken(hd sdk.Header, src source) (token, missing string) {
 		return "", "no token in cookie " + src.cookie
 	}
 	var ok bool
-	tokenBuf, ok = hd.AppendGet(tokenBuf[:0], src.header)
+	tokenBuf, ok = hd.AppendValue(tokenBuf[:0], src.header)
 	if !ok {
 		return "", "no " + src.header + " header"
 	}

@@ -125,7 +125,7 @@ func appendKeyValue(b []byte, req sdk.Request, k keyPart) []byte {
 		ip := clientIP(unsafeString(b[start:]))
 		return append(b[:start], ip...) // copy moves ip down within b
 	case keyHeader:
-		b, _ = req.Header().AppendGet(b, k.header)
+		b, _ = req.Header().AppendValue(b, k.header)
 	}
 	return b // keyRoute: nothing
 }

@@ -14,7 +14,7 @@ import (
 // calls panic (nil Host).
 type appendHost struct{ imports.Host }
 
-func put(buf []byte, s string) uint32 {
+func appendPut(buf []byte, s string) uint32 {
 	if len(s) <= len(buf) {
 		copy(buf, s)
 	}
@@ -22,22 +22,22 @@ func put(buf []byte, s string) uint32 {
 }
 
 func (appendHost) GetHeader(_ abi.HeaderKind, _, buf []byte) (bool, uint32) {
-	return true, put(buf, "Bearer abc")
+	return true, appendPut(buf, "Bearer abc")
 }
 
 func (appendHost) GetHeaderValues(_ abi.HeaderKind, _, buf []byte) (uint32, uint32) {
-	return 2, put(buf, "a=1\x00b=2\x00")
+	return 2, appendPut(buf, "a=1\x00b=2\x00")
 }
 
-func (appendHost) GetRemoteAddr(buf []byte) uint32   { return put(buf, "192.0.2.1:41000") }
-func (appendHost) GetRequestState(buf []byte) uint32 { return put(buf, "12345678") }
+func (appendHost) GetRemoteAddr(buf []byte) uint32   { return appendPut(buf, "192.0.2.1:41000") }
+func (appendHost) GetRequestState(buf []byte) uint32 { return appendPut(buf, "12345678") }
 
 func (appendHost) KVGet(_, buf []byte) (abi.Status, uint32, uint64) {
-	return abi.StatusOK, put(buf, `{"client":"acme"}`), 7
+	return abi.StatusOK, appendPut(buf, `{"client":"acme"}`), 7
 }
 
 func (appendHost) JWTVerify(_, _, _, buf []byte) (abi.Status, uint32) {
-	return abi.StatusOK, put(buf, `{"sub":"ann"}`)
+	return abi.StatusOK, appendPut(buf, `{"sub":"ann"}`)
 }
 
 func TestAppendGettersDoNotAllocate(t *testing.T) {
@@ -45,7 +45,7 @@ func TestAppendGettersDoNotAllocate(t *testing.T) {
 	buf := make([]byte, 0, 64)
 	hd := Header{abi.HeaderKindRequest}
 	n := testing.AllocsPerRun(100, func() {
-		buf, _ = hd.AppendGet(buf[:0], "Authorization")
+		buf, _ = hd.AppendValue(buf[:0], "Authorization")
 		buf, _ = hd.AppendValues(buf[:0], "Cookie")
 		buf = Request{}.AppendRemoteAddr(buf[:0])
 		buf = AppendRequestState(buf[:0])

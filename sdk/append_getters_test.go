@@ -30,9 +30,9 @@ func TestAppendGetters(t *testing.T) {
 		hd := req.Header()
 		pre := []byte("pre:")
 		add := func(b []byte, ok bool) { got = append(got, string(b)+"|"+boolStr(ok)) }
-		add(hd.AppendGet(pre, "x-one"))
-		add(hd.AppendGet(pre, "X-Missing"))
-		b, _ := hd.AppendGet(nil, "X-Long")
+		add(hd.AppendValue(pre, "x-one"))
+		add(hd.AppendValue(pre, "X-Missing"))
+		b, _ := hd.AppendValue(nil, "X-Long")
 		got = append(got, boolStr(string(b) == long))
 		b, n := hd.AppendValues(pre, "Cookie")
 		add(b, n == 2)
