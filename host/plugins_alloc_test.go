@@ -2,6 +2,8 @@ package host_test
 
 import (
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +11,13 @@ import (
 	"github.com/hostd/hostd/internal/guestbuild"
 	"github.com/hostd/hostd/internal/testwasm"
 )
+
+// probedPlugins are the plugins the allocation tests probe: the directory
+// each is built from and the name of its build in a HOSTD_PROBE_DIST.
+var probedPlugins = []struct{ dir, name string }{
+	{"plugins/jwt-auth", "jwt-auth"}, {"plugins/rate-limit", "rate-limit"},
+	{"plugins/circuit-breaker", "circuit-breaker"}, {"examples/apikey", "apikey"},
+}
 
 // TestBuiltinFiltersDoNotAllocateInTheGuest checks, inside the guest, that
 // the built-in filters and examples/apikey allocate nothing on the request
@@ -23,12 +32,42 @@ func TestBuiltinFiltersDoNotAllocateInTheGuest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds four plugins")
 	}
+	wasm := map[string][]byte{}
+	for _, p := range probedPlugins {
+		wasm[p.name] = guestbuild.BuildTags(t, p.dir, "hostd_allocprobe")
+	}
+	checkGuestAllocations(t, wasm)
+}
+
+// TestPrebuiltFiltersDoNotAllocateInTheGuest is the same check for probe
+// builds made elsewhere, e.g. with TinyGo, whose escape analysis differs
+// from Go's: HOSTD_PROBE_DIST names a directory with jwt-auth.wasm,
+// rate-limit.wasm, circuit-breaker.wasm and apikey.wasm built with
+// -tags=hostd_allocprobe. Skipped without it.
+func TestPrebuiltFiltersDoNotAllocateInTheGuest(t *testing.T) {
+	dir := os.Getenv("HOSTD_PROBE_DIST")
+	if dir == "" {
+		t.Skip("set HOSTD_PROBE_DIST to a directory of probe builds")
+	}
+	wasm := map[string][]byte{}
+	for _, p := range probedPlugins {
+		b, err := os.ReadFile(filepath.Join(dir, p.name+".wasm"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wasm[p.name] = b
+	}
+	checkGuestAllocations(t, wasm)
+}
+
+// checkGuestAllocations serves requests through each probe build in wasm
+// (by plugin name) and requires 0 guest allocations once warm.
+func checkGuestAllocations(t *testing.T, wasm map[string][]byte) {
 	th := startHost(t, nil)
 	expectStatus(t, th.adminDo("PUT", "/v1/keysets/demo", []byte(demoJWKS())), 201)
 	th.upload("hello", testwasm.Hello)
-	for _, dir := range []string{"plugins/jwt-auth", "plugins/rate-limit", "plugins/circuit-breaker", "examples/apikey"} {
-		name := dir[strings.LastIndexByte(dir, '/')+1:]
-		th.upload("probe-"+name, guestbuild.BuildTags(t, dir, "hostd_allocprobe"))
+	for name, b := range wasm {
+		th.upload("probe-"+name, b)
 	}
 	const apiKey = "k-0123456789abcdef"
 	th.route("apikeys", `{"path":"/apikeys/{key}","methods":["PUT"],"handler":{"plugin":"probe-apikey","config":{"mode":"admin"}}}`)

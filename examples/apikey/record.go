@@ -35,7 +35,7 @@ func readRecord(v []byte, scope string) (client []byte, hasScope, ok bool) {
 			return nil, false, false
 		}
 		nameBuf = name
-		switch string(name) {
+		switch unsafeString(name) {
 		case "client":
 			ok = !seenClient
 			seenClient = true
@@ -102,7 +102,7 @@ func (s *scanner) scopes(want string) (has, ok bool) {
 		if !ok || len(scopeBuf) == 0 || !printable(unsafeString(scopeBuf), false) {
 			return false, false
 		}
-		has = has || string(scopeBuf) == want
+		has = has || unsafeString(scopeBuf) == want
 	}
 	return has, true
 }
@@ -110,7 +110,7 @@ func (s *scanner) scopes(want string) (has, ok bool) {
 // literal skips spaces and then lit, if lit is next.
 func (s *scanner) literal(lit string) bool {
 	s.space()
-	if len(s.b)-s.i >= len(lit) && string(s.b[s.i:s.i+len(lit)]) == lit {
+	if len(s.b)-s.i >= len(lit) && unsafeString(s.b[s.i:s.i+len(lit)]) == lit {
 		s.i += len(lit)
 		return true
 	}

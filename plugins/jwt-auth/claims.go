@@ -130,11 +130,11 @@ func stringEquals(raw []byte, s string) bool {
 	}
 	inner := raw[1 : len(raw)-1]
 	if !hasByte(inner, '\\') {
-		return string(inner) == s
+		return unsafeString(inner) == s
 	}
 	var ok bool
 	unqBuf, ok = appendUnquote(unqBuf[:0], raw)
-	return ok && string(unqBuf) == s
+	return ok && unsafeString(unqBuf) == s
 }
 
 func hasByte(b []byte, c byte) bool {

@@ -149,15 +149,15 @@ func equal(raw []byte, v value) bool {
 	case kindString:
 		return stringEquals(raw, v.str)
 	case kindBool:
-		return string(raw) == v.lit
+		return unsafeString(raw) == v.lit
 	}
 	if c := raw[0]; c != '-' && (c < '0' || c > '9') {
 		return false
 	}
-	if string(raw) == v.lit {
+	if unsafeString(raw) == v.lit {
 		return true
 	}
-	f, err := strconv.ParseFloat(string(raw), 64)
+	f, err := strconv.ParseFloat(unsafeString(raw), 64)
 	return err == nil && f == v.num
 }
 
@@ -220,7 +220,7 @@ func scopeContains(raw []byte, want string) bool {
 		} else {
 			list = nil
 		}
-		if string(item) == want {
+		if unsafeString(item) == want {
 			return true
 		}
 	}

@@ -109,7 +109,7 @@ func pickTier(req sdk.Request) (sdk.Limit, string) {
 	}
 	tierBuf = appendKeyValue(tierBuf[:0], req, cfg.tierBy)
 	for i := range cfg.tiers {
-		if cfg.tiers[i].name == string(tierBuf) {
+		if cfg.tiers[i].name == unsafeString(tierBuf) {
 			return cfg.tiers[i].limit, cfg.tiers[i].name
 		}
 	}
