@@ -17,7 +17,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"slices"
 
 	"github.com/hostd/hostd/sdk"
 )
@@ -34,9 +33,12 @@ const keyPrefix = "key/"
 
 // kvKey returns where the record of apiKey is stored: under its SHA-256,
 // so the KV store (and its backups) never hold a usable key.
-func kvKey(apiKey string) string {
-	sum := sha256.Sum256([]byte(apiKey))
-	return keyPrefix + hex.EncodeToString(sum[:])
+func kvKey(apiKey string) string { return string(appendKVKey(nil, []byte(apiKey))) }
+
+// appendKVKey appends kvKey(apiKey) to dst.
+func appendKVKey(dst, apiKey []byte) []byte {
+	sum := sha256.Sum256(apiKey)
+	return hex.AppendEncode(append(dst, keyPrefix...), sum[:])
 }
 
 // record is the stored value of an API key.
@@ -77,6 +79,11 @@ func onRequest(req sdk.Request, resp sdk.Response) sdk.Action {
 	return filter(req.Header(), resp)
 }
 
+// Buffers reused by every request: the API key, its KV key and the
+// stored record. With them and readRecord, a request that passes
+// allocates nothing once they have grown to its size.
+var apiKeyBuf, kvKeyBuf, recordBuf []byte
+
 // filter checks the API key in hd and forwards the client name.
 func filter(hd sdk.Header, resp sdk.Response) sdk.Action {
 	if cfg.forward != "" {
@@ -84,12 +91,17 @@ func filter(hd sdk.Header, resp sdk.Response) sdk.Action {
 			sdk.Warn("apikey: remove request header " + cfg.forward + ": " + err.Error())
 		}
 	}
-	key, ok := hd.Get(cfg.header)
-	if !ok || key == "" {
+	var ok bool
+	apiKeyBuf, ok = hd.AppendValue(apiKeyBuf[:0], cfg.header)
+	if !ok || len(apiKeyBuf) == 0 {
 		fail(resp, 401, "invalid_api_key", "missing API key in header "+cfg.header)
 		return sdk.Respond
 	}
-	v, _, found, err := sdk.KV.Get(kvKey(key))
+	kvKeyBuf = appendKVKey(kvKeyBuf[:0], apiKeyBuf)
+	key := unsafeString(kvKeyBuf)
+	var found bool
+	var err error
+	recordBuf, _, found, err = sdk.KV.AppendGet(recordBuf[:0], key)
 	switch {
 	case err != nil: // a failure, never mistaken for an unknown key
 		sdk.Error("apikey: reading the key store: " + err.Error())
@@ -99,18 +111,18 @@ func filter(hd sdk.Header, resp sdk.Response) sdk.Action {
 		fail(resp, 401, "invalid_api_key", "unknown API key")
 		return sdk.Respond
 	}
-	var r record
-	if err := json.Unmarshal(v, &r); err != nil || r.validate() != nil {
-		sdk.Error("apikey: corrupt record " + kvKey(key))
+	client, hasScope, ok := readRecord(recordBuf, cfg.scope)
+	if !ok {
+		sdk.Error("apikey: corrupt record " + key)
 		fail(resp, 500, "internal", "the key record is corrupt")
 		return sdk.Respond
 	}
-	if cfg.scope != "" && !slices.Contains(r.Scopes, cfg.scope) {
+	if !hasScope {
 		fail(resp, 403, "insufficient_scope", "the API key lacks scope "+cfg.scope)
 		return sdk.Respond
 	}
 	if cfg.forward != "" {
-		if err := hd.Set(cfg.forward, r.Client); err != nil {
+		if err := hd.Set(cfg.forward, unsafeString(client)); err != nil {
 			sdk.Warn("apikey: set request header " + cfg.forward + ": " + err.Error())
 		}
 	}

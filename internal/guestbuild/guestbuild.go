@@ -26,14 +26,22 @@ var (
 // and returns the .wasm bytes. It fails tb on a build error.
 func Build(tb testing.TB, dir string) []byte {
 	tb.Helper()
+	return BuildTags(tb, dir, "")
+}
+
+// BuildTags is Build with build tags: tags is a comma-separated list, as
+// go build -tags takes it ("" for none).
+func BuildTags(tb testing.TB, dir, tags string) []byte {
+	tb.Helper()
 	abs := filepath.Join(RepoRoot(tb), dir)
+	key := abs + "\x00" + tags
 	mu.Lock()
 	defer mu.Unlock()
-	if b, ok := built[abs]; ok {
+	if b, ok := built[key]; ok {
 		return b
 	}
 	out := filepath.Join(tb.TempDir(), filepath.Base(dir)+".wasm")
-	cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-trimpath", "-o", out, ".")
+	cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-trimpath", "-tags="+tags, "-o", out, ".")
 	cmd.Dir = abs
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOWORK=off")
 	if msg, err := cmd.CombinedOutput(); err != nil {
@@ -43,7 +51,7 @@ func Build(tb testing.TB, dir string) []byte {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	built[abs] = b
+	built[key] = b
 	return b
 }
 

@@ -91,9 +91,8 @@ func onRequest(_ sdk.Request, resp sdk.Response) sdk.Action {
 		sendFallback(resp, retryAfter)
 		return sdk.Respond
 	}
-	var st [8]byte
-	binary.LittleEndian.PutUint64(st[:], uint64(sdk.Now().UnixNano()))
-	if err := sdk.SetRequestState(st[:]); err != nil {
+	binary.LittleEndian.PutUint64(admitted[:], uint64(sdk.Now().UnixNano()))
+	if err := sdk.SetRequestState(admitted[:]); err != nil {
 		sdk.Error("circuit-breaker: keep request state: " + err.Error())
 	}
 	return sdk.Continue
@@ -117,9 +116,18 @@ func sendFallback(resp sdk.Response, retryAfter time.Duration) {
 	}
 }
 
+// admitted is the request state on_request keeps and stateBuf receives it
+// in on_response; package variables, as a local array passed to the host
+// escapes to the heap under TinyGo.
+var (
+	admitted [8]byte
+	stateBuf = make([]byte, 0, 8)
+)
+
 // onResponse reports the outcome of a request the breaker admitted.
 func onResponse(_ sdk.Request, resp sdk.Response) {
-	st := sdk.RequestState()
+	stateBuf = sdk.AppendRequestState(stateBuf[:0])
+	st := stateBuf
 	if len(st) != 8 || breaker == nil {
 		return // not admitted
 	}

@@ -119,6 +119,9 @@ func isLiteralByte(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c == '-' || c == '+' || c == '.' || c == 'E'
 }
 
+// unqBuf holds decoded strings for comparisons; reused.
+var unqBuf []byte
+
 // stringEquals reports whether the JSON string literal raw decodes to s.
 // Literals without escapes, the usual case, are compared in place.
 func stringEquals(raw []byte, s string) bool {
@@ -127,10 +130,11 @@ func stringEquals(raw []byte, s string) bool {
 	}
 	inner := raw[1 : len(raw)-1]
 	if !hasByte(inner, '\\') {
-		return string(inner) == s
+		return unsafeString(inner) == s
 	}
-	d, ok := unquote(raw)
-	return ok && d == s
+	var ok bool
+	unqBuf, ok = appendUnquote(unqBuf[:0], raw)
+	return ok && unsafeString(unqBuf) == s
 }
 
 func hasByte(b []byte, c byte) bool {
@@ -142,16 +146,17 @@ func hasByte(b []byte, c byte) bool {
 	return false
 }
 
-// unquote decodes the JSON string literal raw.
-func unquote(raw []byte) (string, bool) {
+// appendUnquote appends the decoded JSON string literal raw to dst; on
+// failure it returns dst unchanged and false.
+func appendUnquote(dst, raw []byte) ([]byte, bool) {
 	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return "", false
+		return dst, false
 	}
 	in := raw[1 : len(raw)-1]
 	if !hasByte(in, '\\') {
-		return string(in), true
+		return append(dst, in...), true
 	}
-	out := make([]byte, 0, len(in))
+	out := dst
 	for i := 0; i < len(in); i++ {
 		if in[i] != '\\' {
 			out = append(out, in[i])
@@ -159,7 +164,7 @@ func unquote(raw []byte) (string, bool) {
 		}
 		i++
 		if i >= len(in) {
-			return "", false
+			return dst, false
 		}
 		switch c := in[i]; c {
 		case '"', '\\', '/':
@@ -177,15 +182,15 @@ func unquote(raw []byte) (string, bool) {
 		case 'u':
 			r, n, ok := unescapeRune(in[i-1:])
 			if !ok {
-				return "", false
+				return dst, false
 			}
 			out = utf8.AppendRune(out, r)
 			i += n - 2
 		default:
-			return "", false
+			return dst, false
 		}
 	}
-	return string(out), true
+	return out, true
 }
 
 // unescapeRune decodes "\uXXXX", or a surrogate pair "\uXXXX\uXXXX", at
@@ -227,9 +232,9 @@ func hex4(b []byte) (rune, bool) {
 	return r, true
 }
 
-// compact returns the JSON value raw without insignificant whitespace.
-func compact(raw []byte) []byte {
-	out := make([]byte, 0, len(raw))
+// appendCompact appends the JSON value raw without insignificant
+// whitespace to dst.
+func appendCompact(dst, raw []byte) []byte {
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
 		switch c {
@@ -240,22 +245,23 @@ func compact(raw []byte) []byte {
 			if !ok {
 				end = len(raw)
 			}
-			out = append(out, raw[i:end]...)
+			dst = append(dst, raw[i:end]...)
 			i = end - 1
 			continue
 		}
-		out = append(out, c)
+		dst = append(dst, c)
 	}
-	return out
+	return dst
 }
 
-// headerValue is what a forwarded claim becomes: a string verbatim,
-// anything else as compact JSON.
-func headerValue(raw []byte) (string, bool) {
+// appendHeaderValue appends what a forwarded claim becomes to dst: a
+// string verbatim, anything else as compact JSON. It reports false, with
+// dst unchanged, for an empty value or a malformed string.
+func appendHeaderValue(dst, raw []byte) ([]byte, bool) {
 	if len(raw) > 0 && raw[0] == '"' {
-		return unquote(raw)
+		return appendUnquote(dst, raw)
 	}
-	return string(compact(raw)), len(raw) > 0
+	return appendCompact(dst, raw), len(raw) > 0
 }
 
 // appendJSONString appends s as a JSON string literal.

@@ -39,7 +39,7 @@ func TestLookupMalformed(t *testing.T) {
 	}
 }
 
-func TestUnquote(t *testing.T) {
+func TestAppendUnquote(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{`"plain"`, "plain"},
 		{`""`, ""},
@@ -49,9 +49,9 @@ func TestUnquote(t *testing.T) {
 		{`"\ud83d!"`, "\uFFFD!"},
 	}
 	for _, tc := range tests {
-		got, ok := unquote([]byte(tc.in))
-		if !ok || got != tc.want {
-			t.Errorf("unquote(%s) = %q, %v; want %q", tc.in, got, ok, tc.want)
+		got, ok := appendUnquote([]byte("pre:"), []byte(tc.in))
+		if !ok || string(got) != "pre:"+tc.want {
+			t.Errorf("appendUnquote(pre:, %s) = %q, %v; want %q", tc.in, got, ok, "pre:"+tc.want)
 		}
 		// encoding/json agrees.
 		var std string
@@ -60,13 +60,13 @@ func TestUnquote(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{`"\x"`, `"\u12"`, `"\`, `x`, `"abc`} {
-		if got, ok := unquote([]byte(bad)); ok {
-			t.Errorf("unquote(%s) = %q, want failure", bad, got)
+		if got, ok := appendUnquote([]byte("pre:"), []byte(bad)); ok || string(got) != "pre:" {
+			t.Errorf("appendUnquote(pre:, %s) = %q, %v; want pre: and failure", bad, got, ok)
 		}
 	}
 }
 
-func TestHeaderValue(t *testing.T) {
+func TestAppendHeaderValue(t *testing.T) {
 	tests := []struct{ raw, want string }{
 		{`"user-1"`, "user-1"},
 		{`"caf\u00e9"`, "café"},
@@ -76,9 +76,9 @@ func TestHeaderValue(t *testing.T) {
 		{"{ \"k\" :\n [1, 2] }", `{"k":[1,2]}`},
 	}
 	for _, tc := range tests {
-		got, ok := headerValue([]byte(tc.raw))
-		if !ok || got != tc.want {
-			t.Errorf("headerValue(%s) = %q, %v; want %q", tc.raw, got, ok, tc.want)
+		got, ok := appendHeaderValue([]byte("pre:"), []byte(tc.raw))
+		if !ok || string(got) != "pre:"+tc.want {
+			t.Errorf("appendHeaderValue(pre:, %s) = %q, %v; want %q", tc.raw, got, ok, "pre:"+tc.want)
 		}
 	}
 }

@@ -22,6 +22,11 @@ func main() {}
 // cfg is parsed once per instance, in on_configure.
 var cfg filterConfig
 
+// claimsBuf holds the request's verified claims and fwdBuf the value of a
+// forwarded header; both are reused, so an accepted request allocates
+// nothing once they have grown to its size.
+var claimsBuf, fwdBuf []byte
+
 // onRequest authenticates the request and passes it on, or answers 401,
 // 403 or 503.
 func onRequest(req sdk.Request, resp sdk.Response) sdk.Action {
@@ -38,7 +43,9 @@ func onRequest(req sdk.Request, resp sdk.Response) sdk.Action {
 		sendError(resp, 401, "invalid_token", missing)
 		return sdk.Respond
 	}
-	claims, err := sdk.VerifyJWT(cfg.keyset, token, cfg.policy)
+	var err error
+	claimsBuf, err = sdk.AppendJWTClaims(claimsBuf[:0], cfg.keyset, token, cfg.policy)
+	claims := claimsBuf
 	if err != nil {
 		verifyFailed(resp, err)
 		return sdk.Respond
@@ -97,11 +104,10 @@ func setForwarded(hd sdk.Header, claims []byte) {
 		if !ok {
 			continue
 		}
-		v, ok := headerValue(raw)
-		if !ok {
+		if fwdBuf, ok = appendHeaderValue(fwdBuf[:0], raw); !ok {
 			continue
 		}
-		if err := hd.Set(f.header, v); err != nil {
+		if err := hd.Set(f.header, unsafeString(fwdBuf)); err != nil {
 			sdk.Warn("jwt-auth: set request header " + f.header + " from claim " + f.claim + ": " + err.Error())
 		}
 	}

@@ -149,15 +149,15 @@ func equal(raw []byte, v value) bool {
 	case kindString:
 		return stringEquals(raw, v.str)
 	case kindBool:
-		return string(raw) == v.lit
+		return unsafeString(raw) == v.lit
 	}
 	if c := raw[0]; c != '-' && (c < '0' || c > '9') {
 		return false
 	}
-	if string(raw) == v.lit {
+	if unsafeString(raw) == v.lit {
 		return true
 	}
-	f, err := strconv.ParseFloat(string(raw), 64)
+	f, err := strconv.ParseFloat(unsafeString(raw), 64)
 	return err == nil && f == v.num
 }
 
@@ -207,16 +207,20 @@ func scopeContains(raw []byte, want string) bool {
 	}
 	list := raw[1 : len(raw)-1]
 	if hasByte(list, '\\') {
-		s, ok := unquote(raw)
-		if !ok {
+		var ok bool
+		if unqBuf, ok = appendUnquote(unqBuf[:0], raw); !ok {
 			return false
 		}
-		list = []byte(s)
+		list = unqBuf
 	}
 	for len(list) > 0 {
-		var item []byte
-		item, list, _ = bytes.Cut(list, []byte{' '})
-		if string(item) == want {
+		item := list
+		if i := bytes.IndexByte(list, ' '); i >= 0 {
+			item, list = list[:i], list[i+1:]
+		} else {
+			list = nil
+		}
+		if unsafeString(item) == want {
 			return true
 		}
 	}

@@ -1,27 +1,43 @@
 package main
 
 import (
+	"bytes"
 	"strings"
+	"unsafe"
 
 	"github.com/hostd/hostd/sdk"
 )
 
+// tokenBuf holds the header value or the Cookie lines the token is read
+// from; reused by every request.
+var tokenBuf []byte
+
 // readToken returns the request's token from the configured source, or
-// why there is none.
+// why there is none. The token is a view of tokenBuf, valid until the next
+// call.
 func readToken(hd sdk.Header, src source) (token, missing string) {
 	if src.cookie != "" {
-		for _, line := range hd.Values("Cookie") {
-			if v, ok := cookieValue(line, src.cookie); ok && v != "" {
+		var n int
+		tokenBuf, n = hd.AppendValues(tokenBuf[:0], "Cookie")
+		lines := tokenBuf
+		for ; n > 0; n-- {
+			end := bytes.IndexByte(lines, 0) // each value ends with NUL
+			if end < 0 {
+				break
+			}
+			if v, ok := cookieValue(unsafeString(lines[:end]), src.cookie); ok && v != "" {
 				return v, ""
 			}
+			lines = lines[end+1:]
 		}
 		return "", "no token in cookie " + src.cookie
 	}
-	v, ok := hd.Get(src.header)
+	var ok bool
+	tokenBuf, ok = hd.AppendValue(tokenBuf[:0], src.header)
 	if !ok {
 		return "", "no " + src.header + " header"
 	}
-	t, ok := schemeToken(v, src.scheme)
+	t, ok := schemeToken(unsafeString(tokenBuf), src.scheme)
 	if !ok {
 		if src.scheme != "" {
 			return "", "no " + src.scheme + " token in the " + src.header + " header"
@@ -65,4 +81,15 @@ func cookieValue(line, name string) (string, bool) {
 		return v, true
 	}
 	return "", false
+}
+
+// unsafeString returns b as a string without copying. It is used for
+// values passed to the SDK, which hands them to the host to copy and keeps
+// no reference, so b may be reused after the call; b must not change while
+// the string is in use.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }

@@ -33,8 +33,16 @@ func main() {}
 // cfg is parsed once per instance, in on_configure.
 var cfg limitConfig
 
-// parts holds the current request's key values; reused.
-var parts []string
+// The current request's key values: keyBuf holds them back to back,
+// keyEnds where each ends, and parts views of them for appendName; tierBuf
+// holds the tier attribute. All are reused, so a request allocates
+// nothing once they have grown to the size of its values.
+var (
+	keyBuf  []byte
+	keyEnds []int
+	parts   []string
+	tierBuf []byte
+)
 
 // configure parses the configuration; on error the previous configuration
 // is cleared, so a rejected instance never filters.
@@ -44,7 +52,8 @@ func configure(raw []byte) error {
 	if err != nil {
 		return errors.New("rate-limit: configuration: " + err.Error())
 	}
-	cfg, parts = c, make([]string, 0, len(c.keys))
+	cfg, parts, keyEnds = c, make([]string, 0, len(c.keys)), make([]int, 0, len(c.keys))
+	keyBuf, tierBuf = make([]byte, 0, initNameCap), make([]byte, 0, maxTierName)
 	return nil
 }
 
@@ -57,9 +66,16 @@ func onRequest(req sdk.Request, resp sdk.Response) sdk.Action {
 		return sdk.Continue // not configured
 	}
 	limit, tierName := pickTier(req)
-	parts = parts[:0]
+	keyBuf, keyEnds = keyBuf[:0], keyEnds[:0]
 	for _, k := range cfg.keys {
-		parts = append(parts, keyValue(req, k))
+		keyBuf = appendKeyValue(keyBuf, req, k)
+		keyEnds = append(keyEnds, len(keyBuf))
+	}
+	parts = parts[:0]
+	start := 0
+	for _, end := range keyEnds { // keyBuf no longer moves
+		parts = append(parts, unsafeString(keyBuf[start:end]))
+		start = end
 	}
 	nameBuf = appendName(nameBuf[:0], cfg.prefix, parts, tierName)
 	d, err := sdk.RateLimit(unsafeString(nameBuf), limit, 1)
@@ -91,25 +107,27 @@ func pickTier(req sdk.Request) (sdk.Limit, string) {
 	if len(cfg.tiers) == 0 {
 		return cfg.limit, ""
 	}
-	v := keyValue(req, cfg.tierBy)
+	tierBuf = appendKeyValue(tierBuf[:0], req, cfg.tierBy)
 	for i := range cfg.tiers {
-		if cfg.tiers[i].name == v {
+		if cfg.tiers[i].name == unsafeString(tierBuf) {
 			return cfg.tiers[i].limit, cfg.tiers[i].name
 		}
 	}
 	return cfg.limit, ""
 }
 
-// keyValue returns the request's value for one key element.
-func keyValue(req sdk.Request, k keyPart) string {
+// appendKeyValue appends the request's value for one key element to b.
+func appendKeyValue(b []byte, req sdk.Request, k keyPart) []byte {
 	switch k.kind {
 	case keyIP:
-		return clientIP(req.RemoteAddr())
+		start := len(b)
+		b = req.AppendRemoteAddr(b)
+		ip := clientIP(unsafeString(b[start:]))
+		return append(b[:start], ip...) // copy moves ip down within b
 	case keyHeader:
-		v, _ := req.Header().Get(k.header)
-		return v
+		b, _ = req.Header().AppendValue(b, k.header)
 	}
-	return "" // keyRoute
+	return b // keyRoute: nothing
 }
 
 // numBuf holds the decimal form of a header value; reused, as the host
