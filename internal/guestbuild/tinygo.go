@@ -24,14 +24,21 @@ type TinyGoDist struct{ Name, Dir string }
 // skips tb when it is unset.
 func TinyGoDists(tb testing.TB) []TinyGoDist {
 	tb.Helper()
+	out := ListTinyGoDists()
+	if len(out) == 0 {
+		tb.Skip(TinyGoEnv + " is not set: no TinyGo builds to test (see internal/guestbuild/tinygo.go)")
+	}
+	return out
+}
+
+// ListTinyGoDists returns the directories listed in HOSTD_TINYGO_DIST,
+// none when it is unset: for benchmarks that add TinyGo guests to others.
+func ListTinyGoDists() []TinyGoDist {
 	var out []TinyGoDist
 	for _, dir := range filepath.SplitList(os.Getenv(TinyGoEnv)) {
 		if dir != "" {
 			out = append(out, TinyGoDist{Name: filepath.Base(filepath.Clean(dir)), Dir: dir})
 		}
-	}
-	if len(out) == 0 {
-		tb.Skip(TinyGoEnv + " is not set: no TinyGo builds to test (see internal/guestbuild/tinygo.go)")
 	}
 	return out
 }
