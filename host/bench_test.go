@@ -66,18 +66,26 @@ func BenchmarkHello(b *testing.B) {
 // cases: the Go-built examples/hello (≈3.3 MB), the WAT hello padded with
 // ≈25 KB of code (functions with loops, which the instrumentation rewrites
 // like any guest's: the size of a small TinyGo plugin), and the bare WAT
-// hello (146 B: hostd's fixed cost).
+// hello (146 B: hostd's fixed cost); and the TinyGo builds of hello that
+// HOSTD_TINYGO_DIST lists.
 //
 //	go test ./host -run '^$' -bench BenchmarkUploadToServing -benchtime 20x
 func BenchmarkUploadToServing(b *testing.B) {
-	for _, tc := range []struct {
+	cases := []struct {
 		name string
 		wasm func() []byte
 	}{
 		{"go", func() []byte { return guestbuild.Build(b, "examples/hello") }},
 		{"wat-25k", func() []byte { return withCode(b, testwasm.Hello, 25<<10) }},
 		{"wat", func() []byte { return testwasm.Hello }},
-	} {
+	}
+	for _, d := range guestbuild.ListTinyGoDists() { // opt-in, see tinygo_test.go
+		cases = append(cases, struct {
+			name string
+			wasm func() []byte
+		}{d.Name, func() []byte { return d.Read(b, "hello") }})
+	}
+	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
 			th := startHost(b, nil)
 			wasm := tc.wasm()

@@ -42,6 +42,10 @@ func (c *control) compileAndUpload(ctx context.Context, name string, wasm []byte
 		return model.PluginVersion{}, false, compileError(err)
 	}
 	defer mod.Release(ctx)
+	if mod.UsesAsyncify() {
+		return model.PluginVersion{}, false, errs.New(errs.Invalid, "unsupported_scheduler",
+			"the module was built with TinyGo's default asyncify scheduler (it exports asyncify_* functions), which costs milliseconds per request; rebuild it with -scheduler=none")
+	}
 	probed := false
 	if !c.storedSHA(name, mod.SHA256()) {
 		if err := probe(ctx, mod, name); err != nil {

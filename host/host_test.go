@@ -134,6 +134,7 @@ func TestUploadRejections(t *testing.T) {
 		{"no marker", testwasm.NoMarker, 422, "abi_mismatch"},
 		{"foreign import", testwasm.BadImport, 422, "abi_mismatch"},
 		{"wrong signature", testwasm.BadSig, 422, "abi_mismatch"},
+		{"asyncify scheduler", testwasm.Asyncify, 400, "unsupported_scheduler"},
 		{"huge initial memory", testwasm.MemBombStatic, 422, "module_over_limit"},
 		{"over the upload limit", make([]byte, 5000), 413, "too_large"},
 		{"truncated module", testwasm.Hello[:20], 422, "abi_mismatch"},
@@ -147,6 +148,39 @@ func TestUploadRejections(t *testing.T) {
 			}
 			expectStatus(t, th.adminDo("GET", "/v1/plugins/p", nil), 404) // nothing stored
 		})
+	}
+}
+
+// TestUploadAsyncifyRefused: a module exporting asyncify_* (TinyGo's
+// default scheduler) is refused with a message naming the fix, neither as a
+// new plugin nor as a new version of one in use, and nothing is stored.
+func TestUploadAsyncifyRefused(t *testing.T) {
+	th := startHost(t, nil)
+	r := th.adminDo("PUT", "/v1/plugins/tiny", testwasm.Asyncify)
+	expectStatus(t, r, 400)
+	var e struct {
+		Error struct{ Code, Message string }
+	}
+	r.json(t, &e)
+	if e.Error.Code != "unsupported_scheduler" || !strings.Contains(e.Error.Message, "-scheduler=none") {
+		t.Errorf("error %+v, want unsupported_scheduler naming -scheduler=none", e.Error)
+	}
+	expectStatus(t, th.adminDo("GET", "/v1/plugins/tiny", nil), 404)
+
+	th.upload("tiny", testwasm.Hello)
+	th.route("t", `{"path":"/t","handler":{"plugin":"tiny"}}`)
+	r = th.adminDo("PUT", "/v1/plugins/tiny?activate=true", testwasm.Asyncify)
+	expectStatus(t, r, 400)
+	if c := r.errorCode(t); c != "unsupported_scheduler" {
+		t.Errorf("code %q, want unsupported_scheduler", c)
+	}
+	var p struct{ Versions []struct{ Version int } }
+	th.adminDo("GET", "/v1/plugins/tiny", nil).json(t, &p)
+	if len(p.Versions) != 1 {
+		t.Errorf("%d versions stored, want 1", len(p.Versions))
+	}
+	if got := th.get("/t"); got.status != 200 || string(got.body) != "hello from wat" {
+		t.Errorf("GET /t = %d %q, want the first version's answer", got.status, got.body)
 	}
 }
 

@@ -53,7 +53,7 @@
 //
 // With TinyGo (much smaller and faster to instantiate):
 //
-//	tinygo build -target=wasip1 -buildmode=c-shared -scheduler=none -o plugin.wasm .
+//	tinygo build -target=wasip1 -buildmode=c-shared -scheduler=none -no-debug -o plugin.wasm .
 //
 // The module imports only from hostd_v1 and wasi_snapshot_preview1, and
 // exports memory, _initialize, hostd_abi_v1, on_configure, on_request,

@@ -72,6 +72,11 @@ var (
 	// from testdata/badsig.wat by gen.sh.
 	BadSig = Get("badsig")
 
+	// Asyncify: hello plus the asyncify_* exports of a TinyGo module built
+	// with the default (asyncify) scheduler; must be refused at upload with
+	// unsupported_scheduler. Generated from testdata/asyncify.wat by gen.sh.
+	Asyncify = Get("asyncify")
+
 	// ConfigureReject: on_configure accepts only an empty or "{}" config (else
 	// invalid_argument); on_request answers 200 "configured". Generated from
 	// testdata/configure_reject.wat by gen.sh.

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hostd/hostd/internal/guestbuild"
 	"github.com/hostd/hostd/internal/testwasm"
 )
 
@@ -60,18 +59,13 @@ func BenchmarkOnRequest(b *testing.B) {
 }
 
 // BenchmarkInstantiate measures creating one configured instance (what a
-// pool does when it grows) and reports its linear memory.
+// pool does when it grows) and reports its linear memory; it includes the
+// TinyGo builds HOSTD_TINYGO_DIST lists (see lifecycleGuests).
 //
 //	go test ./host/internal/engine -run '^$' -bench BenchmarkInstantiate
 func BenchmarkInstantiate(b *testing.B) {
 	e := newEngine(b, Config{})
-	for _, tc := range []struct {
-		name string
-		wasm func() []byte
-	}{
-		{"wat-hello", func() []byte { return testwasm.Hello }},
-		{"go-hello", func() []byte { return guestbuild.Build(b, "examples/hello") }},
-	} {
+	for _, tc := range lifecycleGuests(b) {
 		b.Run(tc.name, func(b *testing.B) {
 			p := newPool(b, e, tc.wasm(), Binding{Plugin: tc.name})
 			var mem uint32

@@ -49,6 +49,30 @@ func serve(t testing.TB, p *Pool) (*Exchange, error) {
 	return ex, err
 }
 
+// TestAsyncifyModuleStillServes: the engine compiles and serves a module
+// with asyncify_* exports (one stored before uploads of them were refused)
+// and reports it, so the host can refuse new uploads of such modules.
+func TestAsyncifyModuleStillServes(t *testing.T) {
+	e := newEngine(t, Config{})
+	for _, tc := range []struct {
+		name string
+		want bool
+	}{{"asyncify", true}, {"hello", false}} {
+		m, err := e.Compile(context.Background(), testwasm.Get(tc.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.UsesAsyncify() != tc.want {
+			t.Errorf("%s: UsesAsyncify() = %v, want %v", tc.name, m.UsesAsyncify(), tc.want)
+		}
+		m.Release(context.Background())
+	}
+	ex, err := serve(t, newPool(t, e, testwasm.Asyncify, Binding{Plugin: "a"}))
+	if err != nil || ex.Status != 200 {
+		t.Fatalf("serve: status %d, %v", ex.Status, err)
+	}
+}
+
 func TestCompileErrorsNameTheProblem(t *testing.T) {
 	e := newEngine(t, Config{MemoryLimitPages: 64})
 	cases := []struct {

@@ -15,19 +15,28 @@ import (
 	"github.com/hostd/hostd/internal/testwasm"
 )
 
-// lifecycleGuests are the two guests of the lifecycle benchmarks: the WAT
-// hello (hostd's own cost) and the Go-built examples/hello.
+// lifecycleGuests are the guests of the lifecycle benchmarks: the WAT
+// hello (hostd's own cost), the Go-built examples/hello and, when
+// HOSTD_TINYGO_DIST lists TinyGo build directories, each one's hello.wasm
+// (named after its directory).
 func lifecycleGuests(b *testing.B) []struct {
 	name string
 	wasm func() []byte
 } {
-	return []struct {
+	guests := []struct {
 		name string
 		wasm func() []byte
 	}{
 		{"wat-hello", func() []byte { return testwasm.Hello }},
 		{"go-hello", func() []byte { return guestbuild.Build(b, "examples/hello") }},
 	}
+	for _, d := range guestbuild.ListTinyGoDists() {
+		guests = append(guests, struct {
+			name string
+			wasm func() []byte
+		}{d.Name, func() []byte { return d.Read(b, "hello") }})
+	}
+	return guests
 }
 
 // BenchmarkCompile measures Engine.Compile of a module nothing holds:

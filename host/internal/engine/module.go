@@ -31,7 +31,23 @@ type Module struct {
 	// readsBody is set when the module imports get_body or write_body,
 	// the functions that may need the client's request body.
 	readsBody bool
+	// asyncify is set when the module exports binaryen's asyncify_*
+	// functions: a TinyGo build with the default (asyncify) scheduler.
+	asyncify bool
 }
+
+// asyncifyExports are the functions binaryen's asyncify pass exports; a
+// TinyGo module built without -scheduler=none has them.
+var asyncifyExports = []string{
+	"asyncify_start_unwind", "asyncify_stop_unwind",
+	"asyncify_start_rewind", "asyncify_stop_rewind", "asyncify_get_state",
+}
+
+// UsesAsyncify reports whether the module exports any of binaryen's
+// asyncify_* functions, as a TinyGo module built with its default
+// (asyncify) scheduler does. Such a module works, but its instrumented code
+// costs milliseconds per request; uploads of it are refused.
+func (m *Module) UsesAsyncify() bool { return m.asyncify }
 
 // HandlesMessages reports whether the module exports on_message.
 func (m *Module) HandlesMessages() bool { return m.hasMessage }
@@ -139,6 +155,9 @@ func (e *Engine) compile(ctx context.Context, sha string, wasm []byte) (*Module,
 	if key != "" && !hit {
 		e.code.storePrepared(key, prep)
 	}
+	if m.asyncify {
+		e.log.Warn("module built with TinyGo's asyncify scheduler: every call costs milliseconds; rebuild it with -scheduler=none (uploads of such modules are refused)", "sha256", sha)
+	}
 	return m, nil
 }
 
@@ -244,6 +263,7 @@ func (m *Module) validate() error {
 	_, m.hasInit = exports[abi.InitializeExport]
 	_, m.hasConfigure = exports[abi.ExportOnConfigure]
 	_, m.hasMessage = exports[abi.ExportOnMessage]
+	m.asyncify = slices.ContainsFunc(asyncifyExports, func(name string) bool { _, ok := exports[name]; return ok })
 	for _, im := range m.compiled.ImportedFunctions() {
 		mod, name, _ := im.Import()
 		if mod == abi.ModuleName && (name == abi.FuncGetBody || name == abi.FuncWriteBody) {
