@@ -44,7 +44,7 @@ func (c *control) compileAndUpload(ctx context.Context, name string, wasm []byte
 	defer mod.Release(ctx)
 	if mod.UsesAsyncify() {
 		return model.PluginVersion{}, false, errs.New(errs.Invalid, "unsupported_scheduler",
-			"the module was built with TinyGo's default asyncify scheduler (it exports asyncify_* functions), which costs milliseconds per request; rebuild it with -scheduler=none")
+			"the module was built with TinyGo's default asyncify scheduler (it exports asyncify_* functions), which makes every request tens of times slower and grows its memory; rebuild it with -scheduler=none")
 	}
 	probed := false
 	if !c.storedSHA(name, mod.SHA256()) {

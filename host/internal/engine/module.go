@@ -46,7 +46,7 @@ var asyncifyExports = []string{
 // UsesAsyncify reports whether the module exports any of binaryen's
 // asyncify_* functions, as a TinyGo module built with its default
 // (asyncify) scheduler does. Such a module works, but its instrumented code
-// costs milliseconds per request; uploads of it are refused.
+// makes every call tens of times slower; uploads of it are refused.
 func (m *Module) UsesAsyncify() bool { return m.asyncify }
 
 // HandlesMessages reports whether the module exports on_message.
@@ -156,7 +156,7 @@ func (e *Engine) compile(ctx context.Context, sha string, wasm []byte) (*Module,
 		e.code.storePrepared(key, prep)
 	}
 	if m.asyncify {
-		e.log.Warn("module built with TinyGo's asyncify scheduler: every call costs milliseconds; rebuild it with -scheduler=none (uploads of such modules are refused)", "sha256", sha)
+		e.log.Warn("module built with TinyGo's asyncify scheduler: every call is tens of times slower; rebuild it with -scheduler=none (uploads of such modules are refused)", "sha256", sha)
 	}
 	return m, nil
 }
