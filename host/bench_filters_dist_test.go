@@ -19,7 +19,9 @@ import (
 // and optionally apikey.wasm (examples/apikey), uploaded as dist-NAME.
 // Builds made with the build tag hostd_allocprobe also report the guest's
 // allocations per request (guest-mallocs/op; see
-// plugins/internal/allocprobe). Skipped without the variable.
+// plugins/internal/allocprobe). cpu-ns/op is the process's CPU time per
+// request, steadier than ns/op on a shared machine. Skipped without the
+// variable.
 //
 //	HOSTD_FILTERS_DIST=DIR go test ./host -run '^$' -bench BenchmarkFiltersDist -benchmem
 func BenchmarkFiltersDist(b *testing.B) {
@@ -70,6 +72,7 @@ func BenchmarkFiltersDist(b *testing.B) {
 			req.Header.Set("X-Api-Key", apiKey)
 			var mallocs int64
 			b.ReportAllocs()
+			cpu := cpuTime()
 			for b.Loop() {
 				w := httptest.NewRecorder()
 				h.ServeHTTP(w, req)
@@ -79,6 +82,7 @@ func BenchmarkFiltersDist(b *testing.B) {
 				mallocs += sumHeader(b, w.Header().Values("X-Guest-Mallocs")) +
 					sumHeader(b, w.Header().Values("X-Guest-Mallocs-Response"))
 			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 			if r.name != "bare" {
 				b.ReportMetric(float64(mallocs)/float64(b.N), "guest-mallocs/op")
 			}
