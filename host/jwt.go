@@ -56,16 +56,21 @@ func newKeySets() *keySets {
 func (k *keySets) policyBytes() int64 { return k.policies.Bytes() }
 
 // set replaces (or with s == nil removes) a key set. Tokens verified with
-// the set it replaces are verified again when next used.
+// the set it replaces are dropped from the token cache, and verified
+// again when next used.
 func (k *keySets) set(name string, s *keyset.Set) {
 	k.mu.Lock()
-	defer k.mu.Unlock()
+	old, had := k.sets[name]
 	if s == nil {
 		delete(k.sets, name)
-		return
+	} else {
+		k.gen++
+		k.sets[name] = loadedSet{set: s, gen: k.gen}
 	}
-	k.gen++
-	k.sets[name] = loadedSet{set: s, gen: k.gen}
+	k.mu.Unlock()
+	if had {
+		k.forget(old.gen)
+	}
 }
 
 // names returns the names of the loaded key sets.

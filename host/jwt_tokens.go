@@ -2,6 +2,7 @@ package host
 
 import (
 	"encoding/binary"
+	"strings"
 	"unsafe"
 
 	"github.com/hostd/hostd/host/internal/keyset"
@@ -20,8 +21,10 @@ import (
 //     window contains ([nbf − leeway, exp + leeway), keyset.Window); past
 //     it the token is verified afresh and refused;
 //   - a key set replaced or removed gets a new generation (keySets.set),
-//     so entries verified with the old keys are never found again (they
-//     age out of the LRU);
+//     so entries verified with the old keys are never found again; they
+//     are dropped at once (forget), and one that a verification still
+//     running with the old set stores after that is unreachable and ages
+//     out of the LRU;
 //   - tokens without exp are never kept. jwt_verify requires exp today; a
 //     policy that waives it would otherwise make an entry valid forever.
 //
@@ -61,6 +64,14 @@ func (k *keySets) remember(binding string, key, claims []byte, w keyset.Window) 
 	v := verifiedToken{claims: claims, window: w}
 	// The key's bytes and the entry's overhead are charged by the cache.
 	k.tokens.Put(binding, key, v, int64(unsafe.Sizeof(v))+int64(cap(claims)))
+}
+
+// forget drops every cached token verified with key set generation gen.
+func (k *keySets) forget(gen uint64) {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], gen)
+	prefix := string(b[:])
+	k.tokens.DeleteFunc(func(key string) bool { return strings.HasPrefix(key, prefix) })
 }
 
 // tokenBytes returns the accounted bytes of the verified-token cache.

@@ -31,8 +31,10 @@ func TestTokenKeyIsCollisionFree(t *testing.T) {
 }
 
 // TestTokenCacheForgetsARemovedKeySet: once a key set is removed its
-// tokens are refused as unknown, and when a set of that name is loaded
-// again — even the very same one — the token is verified afresh.
+// entries are dropped and its tokens refused as unknown; when a set of
+// that name is loaded again — even the very same one — an entry stored
+// under the old generation (a verification still running during the swap)
+// is never answered from.
 func TestTokenCacheForgetsARemovedKeySet(t *testing.T) {
 	secret := base64.RawURLEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
 	s, err := keyset.Parse([]byte(`{"keys":[{"kty":"oct","kid":"a","alg":"HS256","k":"` + secret + `"}]}`))
@@ -46,21 +48,27 @@ func TestTokenCacheForgetsARemovedKeySet(t *testing.T) {
 	}
 	k := newKeySets()
 	owner := engine.Owner{Plugin: "p", Binding: "b"}
-	verify := func() abi.Status {
-		_, st := k.VerifyJWT(owner, []byte("ks"), []byte(tok), nil, time.Now())
-		return st
+	verify := func() ([]byte, abi.Status) {
+		return k.VerifyJWT(owner, []byte("ks"), []byte(tok), nil, time.Now())
 	}
 	k.set("ks", s)
-	if st := verify(); st != abi.StatusOK || k.tokens.Len() != 1 {
+	if _, st := verify(); st != abi.StatusOK || k.tokens.Len() != 1 {
 		t.Fatalf("status %v, %d cached", st, k.tokens.Len())
 	}
+	oldKey := tokenKey(nil, k.sets["ks"].gen, nil, []byte(tok))
 	k.set("ks", nil)
-	if st := verify(); st != abi.StatusNotFound {
-		t.Fatalf("after removal: status %v", st)
+	if _, st := verify(); st != abi.StatusNotFound || k.tokens.Len() != 0 {
+		t.Fatalf("after removal: status %v, %d cached", st, k.tokens.Len())
 	}
 	k.set("ks", s)
-	if st := verify(); st != abi.StatusOK || k.tokens.Len() != 2 {
-		t.Fatalf("after reloading: status %v, %d cached (want a fresh entry)", st, k.tokens.Len())
+	forged := verifiedToken{claims: []byte(`{"sub":"root"}`), window: keyset.Window{}}
+	k.tokens.Put(owner.Binding, oldKey, forged, 0) // a straggler of the old generation
+	claims, st := verify()
+	if st != abi.StatusOK || string(claims) == string(forged.claims) {
+		t.Fatalf("after reloading: status %v, claims %s (the old generation's entry answered)", st, claims)
+	}
+	if k.tokens.Len() != 2 {
+		t.Fatalf("%d cached, want the straggler and a fresh entry", k.tokens.Len())
 	}
 }
 

@@ -1,6 +1,6 @@
 // Package bytecache is a least-recently-used cache bounded by bytes, per
 // owner and in total, for host-side state that plugins cause the host to
-// keep (parsed jwt_verify policies). An owner (a plugin binding, in hostd)
+// keep (parsed jwt_verify policies, verified tokens). An owner (a plugin binding, in hostd)
 // that keeps adding entries evicts its own least recently used ones; only
 // the total bound, which is larger than one owner's, makes an owner evict
 // another's, and then the least recently used entry of all. The accounted
@@ -112,6 +112,21 @@ func (c *Cache[V]) remove(n *node[V]) {
 	c.used -= n.size
 	if len(o.m) == 0 {
 		delete(c.owners, o.name)
+	}
+}
+
+// DeleteFunc removes every entry, of any owner, whose key del reports
+// true for. It walks all entries under the cache's lock: for rare events
+// (a key set replaced), not per call.
+func (c *Cache[V]) DeleteFunc(del func(key string) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for n := c.all.head; n != nil; {
+		next := n.nextA
+		if del(n.key) {
+			c.remove(n)
+		}
+		n = next
 	}
 }
 

@@ -60,3 +60,28 @@ func TestOversizedEntryIsNotStored(t *testing.T) {
 		t.Fatalf("get %d %v, bytes %d", v, ok, c.Bytes())
 	}
 }
+
+func TestDeleteFunc(t *testing.T) {
+	c := New[int](1000, 10000)
+	for i := range 6 {
+		c.Put(strconv.Itoa(i%2), []byte{byte('a' + i%3), byte(i)}, i, 0)
+	}
+	c.DeleteFunc(func(key string) bool { return key[0] == 'a' })
+	if c.Len() != 4 || c.Bytes() != 4*(2+EntryOverhead) {
+		t.Fatalf("len %d, bytes %d", c.Len(), c.Bytes())
+	}
+	for i := range 6 {
+		_, ok := c.Get(strconv.Itoa(i%2), []byte{byte('a' + i%3), byte(i)})
+		if ok == (i%3 == 0) {
+			t.Fatalf("entry %d: present %v", i, ok)
+		}
+	}
+	c.DeleteFunc(func(string) bool { return true })
+	if c.Len() != 0 || c.Bytes() != 0 || c.OwnerBytes("0") != 0 {
+		t.Fatalf("after deleting all: len %d, bytes %d", c.Len(), c.Bytes())
+	}
+	c.Put("0", []byte("k"), 1, 0) // still usable: owners were dropped cleanly
+	if v, ok := c.Get("0", []byte("k")); !ok || v != 1 {
+		t.Fatal("put after DeleteFunc failed")
+	}
+}
