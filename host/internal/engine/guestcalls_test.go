@@ -13,6 +13,7 @@ import (
 	"github.com/hostd/hostd/abi"
 	"github.com/hostd/hostd/internal/guestbuild"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // hostCallLog counts the host calls a guest makes and the time spent in
@@ -54,18 +55,22 @@ func (l *hostCallLog) String() string {
 	return strings.Join(out, " ")
 }
 
-// guestCallCases are the guests of host.BenchmarkGuestBreakdown with the
-// host calls one request to /hello/bob makes (route variable name=bob).
-var guestCallCases = []struct{ name, dir, calls string }{
-	{"empty", "sdk/internal/benchguest/empty", ""},
-	{"raw", "sdk/internal/benchguest/raw", "send_response×1"},
-	{"send", "sdk/internal/benchguest/send", "send_response×1"},
-	{"send2", "sdk/internal/benchguest/send2", "send_response×2"},
-	{"routevar", "sdk/internal/benchguest/routevar", "get_route_var×1 send_response×1"},
-	{"appendvar", "sdk/internal/benchguest/appendvar", "get_route_var×1 send_response×1"},
-	{"header", "sdk/internal/benchguest/header", "send_response×1 set_header×1"},
-	{"strings", "sdk/internal/benchguest/strings", "get_route_var×1 send_response×1 set_header×1"},
-	{"hello", "examples/hello", "get_route_var×1 send_response×1 set_header×1"},
+// guestCallCases are the Go guests of host.BenchmarkGuestBreakdown with
+// the host calls one request to /hello/bob makes (route variable
+// name=bob), and whether the guest reaches its allocator for it.
+var guestCallCases = []struct {
+	name, dir, calls string
+	mallocs          bool
+}{
+	{"empty", "sdk/internal/benchguest/empty", "", false},
+	{"raw", "sdk/internal/benchguest/raw", "send_response×1", false},
+	{"send", "sdk/internal/benchguest/send", "send_response×1", false},
+	{"send2", "sdk/internal/benchguest/send2", "send_response×2", false},
+	{"routevar", "sdk/internal/benchguest/routevar", "get_route_var×1 send_response×1", true},
+	{"appendvar", "sdk/internal/benchguest/appendvar", "get_route_var×1 send_response×1", false},
+	{"header", "sdk/internal/benchguest/header", "send_response×1 set_header×1", false},
+	{"strings", "sdk/internal/benchguest/strings", "get_route_var×1 send_response×1 set_header×1", true},
+	{"hello", "examples/hello", "get_route_var×1 send_response×1 set_header×1", false},
 }
 
 // serveVars runs one on_request of a pooled instance for r, which is
@@ -83,12 +88,21 @@ func serveVars(tb testing.TB, p *Pool, r *http.Request, vars map[string]string) 
 	return ex
 }
 
-// TestGuestHostCalls pins the host calls each breakdown guest makes per
-// request: the evidence that the Go runtime and the SDK add none of their
-// own (no clock, no random, no log), and that examples/hello needs three.
-func TestGuestHostCalls(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds seven Go guests")
+// TestGuestHostCallsAndAllocations follows one request of each breakdown
+// guest through its host calls (counted by wrappers) and its own functions
+// (wazero's function listener). It pins the host calls: the Go runtime and
+// the SDK add none of their own (no clock, random, log), examples/hello
+// makes three. And it pins which guests reach the Go allocator
+// (runtime.mallocgc): the string getters do, the Append-based
+// examples/hello never does. It logs the most called guest functions
+// (docs/perf/guest.md quotes them).
+//
+// Compiling nine Go guests takes minutes under the race detector, and
+// nothing here is concurrent: CI runs it in its pass without -race (the
+// tests named *Allocations*).
+func TestGuestHostCallsAndAllocations(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("builds and compiles nine Go guests; runs without -short and -race")
 	}
 	log := countHostCalls(t)
 	e := newEngine(t, Config{})
@@ -96,17 +110,36 @@ func TestGuestHostCalls(t *testing.T) {
 	r := httptest.NewRequest("GET", "/hello/bob", nil)
 	for _, tc := range guestCallCases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newPool(t, e, guestbuild.Build(t, tc.dir), Binding{Plugin: tc.name, Config: []byte("{}")})
-			serveVars(t, p, r, vars) // the instance is created and configured
+			funcs := guestFuncCounts{}
+			m, err := e.Compile(experimental.WithFunctionListenerFactory(context.Background(), funcs),
+				guestbuild.Build(t, tc.dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Release(context.Background())
+			p, err := m.NewPool(context.Background(), Binding{Plugin: tc.name, Config: []byte("{}")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			for range 3 { // instantiate, configure, let buffers grow
+				serveVars(t, p, r, vars).Release()
+			}
 			log.reset()
+			clear(funcs)
 			ex := serveVars(t, p, r, vars)
+			defer ex.Release()
 			if got := log.String(); got != tc.calls {
 				t.Errorf("host calls %q, want %q", got, tc.calls)
 			}
 			if want := "hello, bob"; tc.name != "empty" && ex.Body.String() != want {
 				t.Errorf("body %q, want %q", ex.Body.String(), want)
 			}
-			ex.Release()
+			top, total := funcs.top(12)
+			t.Logf("%d guest function calls: %s", total, top)
+			if got := funcs["runtime.mallocgc"] > 0; got != tc.mallocs {
+				t.Errorf("runtime.mallocgc called %d times, want calls: %v", funcs["runtime.mallocgc"], tc.mallocs)
+			}
 		})
 	}
 }
