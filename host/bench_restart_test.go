@@ -8,6 +8,7 @@ import (
 
 	"github.com/hostd/hostd/host"
 	"github.com/hostd/hostd/internal/guestbuild"
+	"github.com/hostd/hostd/internal/testwasm"
 )
 
 // BenchmarkRestartToReady measures a restart on a data dir holding 20
@@ -34,7 +35,7 @@ func BenchmarkRestartToReady(b *testing.B) {
 	wasm := guestbuild.Build(b, "examples/hello")
 	for i := range plugins {
 		name := fmt.Sprintf("hello-%02d", i)
-		th.upload(name, withDataSegment(b, wasm, i))
+		th.upload(name, testwasm.WithDataSegment(b, wasm, i))
 		th.route(name, fmt.Sprintf(`{"path":"/%s/{name}","handler":{"plugin":%q}}`, name, name))
 	}
 	th.stop()

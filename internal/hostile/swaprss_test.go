@@ -3,7 +3,6 @@
 package hostile
 
 import (
-	"encoding/binary"
 	"os"
 	"strconv"
 	"testing"
@@ -39,7 +38,7 @@ func TestSwapRSS(t *testing.T) {
 	load := h.Siege("/swap/bob", 4, 5*time.Second)
 	// Warm up: the pools, the connections, the registry's pages.
 	swap := func(i int) {
-		if r := h.Upload("swap", withDataSegment(t, wasm, i), 60*time.Second); r.Status != 201 {
+		if r := h.Upload("swap", testwasm.WithDataSegment(t, wasm, i), 60*time.Second); r.Status != 201 {
 			load.Stop()
 			t.Fatalf("swap %d: want 201, got %s", i, r)
 		}
@@ -76,35 +75,4 @@ func TestSwapRSS(t *testing.T) {
 	if err := h.Alive(); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// withDataSegment adds a passive data segment holding n to the module's
-// data section (and to its data count, if it has one): different code,
-// same behaviour.
-func withDataSegment(tb testing.TB, wasm []byte, n int) []byte {
-	out := append([]byte(nil), wasm[:8]...)
-	seg := binary.LittleEndian.AppendUint64([]byte{1, 8}, uint64(n)) // passive, 8 bytes
-	for off := 8; off < len(wasm); {
-		id := wasm[off]
-		size, k := binary.Uvarint(wasm[off+1:])
-		body := wasm[off+1+k : off+1+k+int(size)]
-		off += 1 + k + int(size)
-		switch id {
-		case 11, 12: // data, data count: one more segment
-			count, c := binary.Uvarint(body)
-			nb := binary.AppendUvarint(nil, count+1)
-			nb = append(nb, body[c:]...)
-			if id == 11 {
-				nb = append(nb, seg...)
-			}
-			body = nb
-		}
-		out = append(out, id)
-		out = binary.AppendUvarint(out, uint64(len(body)))
-		out = append(out, body...)
-	}
-	if len(out) == len(wasm) {
-		tb.Fatal("withDataSegment: the module has no data section")
-	}
-	return out
 }
