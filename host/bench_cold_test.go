@@ -4,9 +4,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"testing"
-	"time"
-
-	"github.com/hostd/hostd/internal/testwasm"
 )
 
 // BenchmarkFiltersColdCaches is BenchmarkFilters' bare and chain routes
@@ -20,16 +17,7 @@ import (
 //
 //	go test ./host -run '^$' -bench BenchmarkFiltersColdCaches -benchtime 2000x
 func BenchmarkFiltersColdCaches(b *testing.B) {
-	th := startHost(b, nil)
-	expectStatus(b, th.adminDo("PUT", "/v1/keysets/demo", []byte(demoJWKS())), 201)
-	th.upload("hello", testwasm.Hello)
-	jwt := `{"plugin":"jwt-auth","config":{"keyset":"demo","issuer":"me","forward_claims":{"sub":"X-User"}},"keysets":["demo"]}`
-	rl := `{"plugin":"rate-limit","config":{"rate":1000000000,"per":"1s","key":"header:X-User"}}`
-	cb := `{"plugin":"circuit-breaker","config":{"name":"bench","consecutive_failures":5,"failure_ratio":0}}`
-	th.route("bare", `{"path":"/bare","handler":{"plugin":"hello"}}`)
-	th.route("chain", `{"path":"/chain","filters":[`+jwt+","+rl+","+cb+`],"handler":{"plugin":"hello"}}`)
-	tok := token(&testing.T{}, map[string]any{"iss": "me", "sub": "ann", "exp": time.Now().Add(time.Hour).Unix()})
-	h := th.h.Handler()
+	h, tok, _ := filterRoutes(b)
 	evict := make([]byte, 64<<20)
 	for _, route := range []string{"bare", "chain"} {
 		for _, mib := range []int{0, 1, 8, 64} {

@@ -18,6 +18,32 @@ import (
 //
 //	go test ./host -run '^$' -bench BenchmarkFilters -benchmem
 func BenchmarkFilters(b *testing.B) {
+	h, tok, routes := filterRoutes(b)
+	for _, r := range routes {
+		b.Run(r, func(b *testing.B) {
+			req := httptest.NewRequest("GET", "/"+r, nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			b.ReportAllocs()
+			cpu := cpuTime()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != 200 {
+					b.Fatalf("%s: %d %s", r, w.Code, w.Body)
+				}
+			}
+			if cpu > 0 {
+				b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+			}
+		})
+	}
+}
+
+// filterRoutes starts a host with the routes of BenchmarkFilters: the WAT
+// hello behind no filter ("bare"), behind each built-in filter and behind
+// all three ("chain"), each at /NAME. It returns the data plane's handler,
+// a token jwt-auth accepts and the route names.
+func filterRoutes(b *testing.B) (http.Handler, string, []string) {
 	th := startHost(b, nil)
 	expectStatus(b, th.adminDo("PUT", "/v1/keysets/demo", []byte(demoJWKS())), 201)
 	th.upload("hello", testwasm.Hello)
@@ -31,29 +57,13 @@ func BenchmarkFilters(b *testing.B) {
 		{"circuit-breaker", cb},
 		{"chain", jwt + "," + rl + "," + cb},
 	}
-	for _, r := range routes {
+	names := make([]string, len(routes))
+	for i, r := range routes {
 		th.route(r.name, `{"path":"/`+r.name+`","filters":[`+r.filters+`],"handler":{"plugin":"hello"}}`)
+		names[i] = r.name
 	}
 	tok := token(&testing.T{}, map[string]any{"iss": "me", "sub": "ann", "exp": time.Now().Add(time.Hour).Unix()})
-	h := th.h.Handler()
-	for _, r := range routes {
-		b.Run(r.name, func(b *testing.B) {
-			req := httptest.NewRequest("GET", "/"+r.name, nil)
-			req.Header.Set("Authorization", "Bearer "+tok)
-			b.ReportAllocs()
-			cpu := cpuTime()
-			for b.Loop() {
-				w := httptest.NewRecorder()
-				h.ServeHTTP(w, req)
-				if w.Code != 200 {
-					b.Fatalf("%s: %d %s", r.name, w.Code, w.Body)
-				}
-			}
-			if cpu > 0 {
-				b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
-			}
-		})
-	}
+	return th.h.Handler(), tok, names
 }
 
 // BenchmarkProxy compares a GET through hostd's upstream route (over
