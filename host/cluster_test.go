@@ -2,8 +2,11 @@ package host_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -24,14 +27,45 @@ type cluster struct {
 	mutate func(i int, cfg *host.Config)
 }
 
+// freePort returns a 127.0.0.1 address whose port is free now, for a node's
+// cluster listener, which the node binds later (and binds again when a test
+// restarts it). The port is taken below the kernel's ephemeral range
+// (/proc/sys/net/ipv4/ip_local_port_range, 32768 by default): a port the
+// kernel hands out for ":0" can be given to any outgoing connection of
+// another test between the check and the bind, which made a cluster test fail
+// with "address already in use" in CI. Below the range only another test's
+// pick can collide, and picks are random.
 func freePort(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	low := ephemeralLow()
+	for range 100 {
+		port := 20000 + rand.IntN(max(low-20000, 1))
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		if ln, err := net.Listen("tcp", addr); err == nil {
+			ln.Close()
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("freePort: no free port below the ephemeral range after 100 tries")
+	return ""
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range, 32768
+// where it cannot be read (or is too low to leave room below it).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 32768
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil || n < 21000 {
+		return 32768
+	}
+	return n
 }
 
 func startCluster(t testing.TB, n int) *cluster {
