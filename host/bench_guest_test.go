@@ -52,16 +52,7 @@ func BenchmarkGuestBreakdown(b *testing.B) {
 			if w.Code != 200 || w.Body.String() != body {
 				b.Fatalf("answer %d %q, want 200 %q", w.Code, w.Body, body)
 			}
-			b.ReportAllocs()
-			cpu0 := cpuTime()
-			for b.Loop() {
-				w := httptest.NewRecorder()
-				h.ServeHTTP(w, req)
-				if w.Code != 200 {
-					b.Fatalf("status %d: %s", w.Code, w.Body)
-				}
-			}
-			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+			serveLoop(b, h, req, nil)
 		})
 	}
 	run("native", "/hello/bob", "hello, bob", nativeHello())
@@ -95,17 +86,7 @@ func BenchmarkGuestRecycle(b *testing.B) {
 			{"wat", "/wat/bob"}, {"empty", "/g/empty/bob"}, {"hello", "/hello/bob"},
 		} {
 			b.Run(tc.name+"/"+p.name, func(b *testing.B) {
-				req := httptest.NewRequest("GET", p.path, nil)
-				b.ReportAllocs()
-				cpu0 := cpuTime()
-				for b.Loop() {
-					w := httptest.NewRecorder()
-					h.ServeHTTP(w, req)
-					if w.Code != 200 {
-						b.Fatalf("status %d: %s", w.Code, w.Body)
-					}
-				}
-				b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+				serveLoop(b, h, httptest.NewRequest("GET", p.path, nil), nil)
 			})
 		}
 		th.stop()

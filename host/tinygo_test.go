@@ -173,16 +173,9 @@ func BenchmarkTinyGo(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			req := httptest.NewRequest("GET", path, nil)
 			req.Header.Set("Authorization", tok)
-			b.ReportAllocs()
-			cpu0 := cpuTime()
-			for b.Loop() {
-				w := httptest.NewRecorder()
-				h.ServeHTTP(w, req)
-				if w.Code != 200 || !strings.HasPrefix(w.Body.String(), "hello, ") {
-					b.Fatalf("%s: %d %s", path, w.Code, w.Body)
-				}
-			}
-			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+			serveLoop(b, h, req, func(w *httptest.ResponseRecorder) bool {
+				return strings.HasPrefix(w.Body.String(), "hello, ")
+			})
 		})
 	}
 	th := startHost(b, nil)

@@ -49,21 +49,12 @@ func ttlMillis(ttl time.Duration) (int64, error) {
 // Get returns the value of key (a slice the caller owns) and its revision.
 // found is false when the key is absent or expired; err reports a failure
 // (ErrDenied, ErrUnavailable, …), which is never mistaken for absence.
-func (KVStore) Get(key string) (value []byte, rev uint64, found bool, err error) {
-	if err := checkKey(key); err != nil {
-		return nil, 0, false, err
+func (kv KVStore) Get(key string) (value []byte, rev uint64, found bool, err error) {
+	value, rev, found, err = kv.AppendGet(nil, key)
+	if found && value == nil {
+		value = []byte{} // an empty value is found, not absent
 	}
-	for {
-		st, n, rev := imports.KVGet(bytesOf(key), scratch)
-		switch {
-		case st == abi.StatusNotFound:
-			return nil, 0, false, nil
-		case st != abi.StatusOK:
-			return nil, 0, false, errOf(st)
-		case fits(n):
-			return clone(scratch[:n]), rev, true, nil
-		}
-	}
+	return value, rev, found, err
 }
 
 // Put writes key unconditionally and returns the new revision. A ttl > 0

@@ -39,23 +39,7 @@ func (e *JWTError) Unwrap() error { return ErrDenied }
 // unknown key set, ErrInvalidArgument for a bad policy and ErrUnsupported
 // when the host offers no JWT verification.
 func VerifyJWT(keyset, token string, policy []byte) (claims []byte, err error) {
-	if len(policy) == 0 {
-		policy = emptyPolicy
-	}
-	for {
-		st, n := imports.JWTVerify(bytesOf(keyset), bytesOf(token), policy, scratch)
-		if !fits(n) {
-			continue
-		}
-		switch st {
-		case abi.StatusOK:
-			return clone(scratch[:n]), nil
-		case abi.StatusDenied:
-			return nil, &JWTError{Reason: string(scratch[:n])}
-		default:
-			return nil, errOf(st)
-		}
-	}
+	return AppendJWTClaims(nil, keyset, token, policy)
 }
 
 // JWTPolicy is the policy VerifyJWT applies besides the signature, "exp"
