@@ -33,15 +33,7 @@ func TestPolicyHostFunctionAllocations(t *testing.T) {
 	allocs := func(path string, wantCode int) float64 {
 		r := httptest.NewRequest("GET", path, nil)
 		r.Header.Set("X-Token", tok)
-		w := &reusedWriter{h: http.Header{}}
-		serve := func() {
-			delete(r.Header, "X-Request-Id")
-			w.reset()
-			h.ServeHTTP(w, r)
-		}
-		for range 10 {
-			serve()
-		}
+		serve, w := warmServe(h, r)
 		if w.code != wantCode {
 			t.Fatalf("%s: %d %q", path, w.code, w.body.String())
 		}

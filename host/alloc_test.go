@@ -30,6 +30,23 @@ func (w *reusedWriter) reset() {
 	w.body.Reset()
 }
 
+// warmServe returns a function that serves r with h into one reused
+// writer, with a new request ID each time (as for a client that sends
+// none), after ten requests that fill the pools, caches and map buckets;
+// w holds the last answer.
+func warmServe(h http.Handler, r *http.Request) (serve func(), w *reusedWriter) {
+	w = &reusedWriter{h: http.Header{}}
+	serve = func() {
+		delete(r.Header, "X-Request-Id")
+		w.reset()
+		h.ServeHTTP(w, r)
+	}
+	for range 10 {
+		serve()
+	}
+	return serve, w
+}
+
 // TestWasmHandlerPathAllocations pins what one request to a WAT handler
 // allocates in the data plane, router and engine, with net/http's own
 // request and writer taken out: the three values handed to net/http's
@@ -50,15 +67,7 @@ func TestWasmHandlerPathAllocations(t *testing.T) {
 	th.route("hello-wat", `{"path":"/wat/{name}","methods":["GET"],"handler":{"plugin":"hello-wat"}}`)
 	h := th.h.Handler()
 	r := httptest.NewRequest("GET", "/wat/bob", nil)
-	w := &reusedWriter{h: http.Header{}}
-	serve := func() {
-		delete(r.Header, "X-Request-Id") // a new ID each time, as for a client that sends none
-		w.reset()
-		h.ServeHTTP(w, r)
-	}
-	for range 10 { // pools, caches and map buckets fill up
-		serve()
-	}
+	serve, w := warmServe(h, r)
 	if w.code != 200 || w.body.String() != "hello from wat" {
 		t.Fatalf("answer %d %q", w.code, w.body.String())
 	}
@@ -85,15 +94,7 @@ func TestGoHandlerPathAllocations(t *testing.T) {
 	th.route("hello", `{"path":"/hello/{name}","methods":["GET"],"handler":{"plugin":"hello"}}`)
 	h := th.h.Handler()
 	r := httptest.NewRequest("GET", "/hello/bob", nil)
-	w := &reusedWriter{h: http.Header{}}
-	serve := func() {
-		delete(r.Header, "X-Request-Id")
-		w.reset()
-		h.ServeHTTP(w, r)
-	}
-	for range 10 {
-		serve()
-	}
+	serve, w := warmServe(h, r)
 	if w.code != 200 || w.body.String() != "hello, bob" || w.h.Get("Content-Type") != "text/plain; charset=utf-8" {
 		t.Fatalf("answer %d %q %v", w.code, w.body.String(), w.h)
 	}
