@@ -14,30 +14,24 @@ import (
 // calls panic (nil Host).
 type appendHost struct{ imports.Host }
 
-func appendPut(buf []byte, s string) uint32 {
-	if len(s) <= len(buf) {
-		copy(buf, s)
-	}
-	return uint32(len(s))
-}
 
 func (appendHost) GetHeader(_ abi.HeaderKind, _, buf []byte) (bool, uint32) {
-	return true, appendPut(buf, "Bearer abc")
+	return true, hostPut(buf, "Bearer abc")
 }
 
 func (appendHost) GetHeaderValues(_ abi.HeaderKind, _, buf []byte) (uint32, uint32) {
-	return 2, appendPut(buf, "a=1\x00b=2\x00")
+	return 2, hostPut(buf, "a=1\x00b=2\x00")
 }
 
-func (appendHost) GetRemoteAddr(buf []byte) uint32   { return appendPut(buf, "192.0.2.1:41000") }
-func (appendHost) GetRequestState(buf []byte) uint32 { return appendPut(buf, "12345678") }
+func (appendHost) GetRemoteAddr(buf []byte) uint32   { return hostPut(buf, "192.0.2.1:41000") }
+func (appendHost) GetRequestState(buf []byte) uint32 { return hostPut(buf, "12345678") }
 
 func (appendHost) KVGet(_, buf []byte) (abi.Status, uint32, uint64) {
-	return abi.StatusOK, appendPut(buf, `{"client":"acme"}`), 7
+	return abi.StatusOK, hostPut(buf, `{"client":"acme"}`), 7
 }
 
 func (appendHost) JWTVerify(_, _, _, buf []byte) (abi.Status, uint32) {
-	return abi.StatusOK, appendPut(buf, `{"sub":"ann"}`)
+	return abi.StatusOK, hostPut(buf, `{"sub":"ann"}`)
 }
 
 func TestAppendGettersDoNotAllocate(t *testing.T) {

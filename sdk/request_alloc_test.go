@@ -14,6 +14,8 @@ import (
 // panic (nil Host).
 type requestHost struct{ imports.Host }
 
+// hostPut is a host function writing v into the guest's buffer: all of it
+// when it fits, and its length either way (the buffer-limit protocol).
 func hostPut(buf []byte, v string) uint32 {
 	if len(v) <= len(buf) {
 		copy(buf, v)
