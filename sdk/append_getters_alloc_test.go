@@ -14,7 +14,6 @@ import (
 // calls panic (nil Host).
 type appendHost struct{ imports.Host }
 
-
 func (appendHost) GetHeader(_ abi.HeaderKind, _, buf []byte) (bool, uint32) {
 	return true, hostPut(buf, "Bearer abc")
 }
